@@ -1,0 +1,39 @@
+#pragma once
+
+// Header-only reading of DICOM objects: what the client needs to route, name and group files
+// (the fields XNAT's importer and its DicomObjectIdentifier look at) without touching pixel data.
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace xnatctl::dicom {
+
+// Values are the element's string value as DCMTK renders it (multi-valued elements joined with
+// '\'); an absent or empty element is an empty string.
+struct DicomAttributes {
+  std::string sop_class_uid, sop_instance_uid, study_instance_uid, series_instance_uid,
+      series_number, instance_number, transfer_syntax_uid, modality, patient_name, patient_id,
+      patient_comments, study_comments, additional_patient_history, study_description,
+      accession_number, study_date, study_time, series_description;
+  bool has_file_meta = false;  // Part-10 file (preamble + "DICM" + group 0002) vs bare dataset
+};
+
+// Reads the header only (stops before PixelData). nullopt + reason for non-DICOM /
+// truncated-header input. Bare datasets (no meta header) are accepted; their transfer syntax is
+// the detected one. Thread-safe.
+std::optional<DicomAttributes> probe_file(const std::filesystem::path& file,
+                                          std::string* why_not = nullptr);
+std::optional<DicomAttributes> probe_buffer(const void* data, std::size_t size,
+                                            std::string* why_not = nullptr);
+
+// Cheap magic check used by file discovery: 128-byte preamble + "DICM".
+bool has_part10_magic(const std::filesystem::path& file);
+
+// Initialises DCMTK for this process once (quiet logging, dictionary check). Called by the
+// functions above; exposed so other DICOM code (generator, receiver) shares one policy.
+// Throws std::runtime_error if DCMTK's data dictionary is not loaded.
+void ensure_dcmtk_initialised();
+
+}  // namespace xnatctl::dicom
