@@ -23,7 +23,8 @@ class Invocation {
     std::ostream* err;
   };
 
-  Invocation(const CommandSpec& spec, GlobalOptions globals, std::map<std::string, std::vector<std::string>> values,
+  Invocation(const CommandSpec& spec, GlobalOptions globals,
+             std::map<std::string, std::vector<std::string>> values,
              std::vector<std::string> positionals, Streams streams);
 
   const CommandSpec& spec() const { return *spec_; }
@@ -38,6 +39,9 @@ class Invocation {
   // Every value of a list option, in command-line order.
   std::vector<std::string> values(std::string_view name) const;
   const std::vector<std::string>& positionals() const { return positionals_; }
+  // The stored values of an option (stable for the invocation's lifetime), or nullptr.
+  // Plugins receive views into these through the C ABI.
+  const std::vector<std::string>* stored(std::string_view name) const;
 
   std::istream& in() const { return *streams_.in; }
   std::ostream& out() const { return *streams_.out; }

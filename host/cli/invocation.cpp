@@ -1,0 +1,50 @@
+#include "cli/invocation.hpp"
+
+#include <charconv>
+
+#include "xnatctl/error.hpp"
+
+namespace xnatctl::host {
+
+Invocation::Invocation(const CommandSpec& spec, GlobalOptions globals,
+                       std::map<std::string, std::vector<std::string>> values,
+                       std::vector<std::string> positionals, Streams streams)
+    : spec_(&spec),
+      globals_(std::move(globals)),
+      values_(std::move(values)),
+      positionals_(std::move(positionals)),
+      streams_(streams) {}
+
+std::optional<std::string> Invocation::value(std::string_view name) const {
+  const auto it = values_.find(std::string(name));
+  if (it == values_.end() || it->second.empty()) return std::nullopt;
+  return it->second.front();
+}
+
+std::optional<long long> Invocation::integer(std::string_view name) const {
+  const auto text = value(name);
+  if (!text) return std::nullopt;
+  long long number = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), number);
+  if (ec != std::errc() || end != text->data() + text->size()) {
+    throw UsageError("--" + std::string(name) + " needs a whole number, not '" + *text + "'");
+  }
+  return number;
+}
+
+const std::vector<std::string>* Invocation::stored(std::string_view name) const {
+  const auto it = values_.find(std::string(name));
+  return it == values_.end() ? nullptr : &it->second;
+}
+
+bool Invocation::flag(std::string_view name) const {
+  const auto v = value(name);
+  return v && (*v == "true" || *v == "1" || *v == "yes");
+}
+
+std::vector<std::string> Invocation::values(std::string_view name) const {
+  const auto it = values_.find(std::string(name));
+  return it == values_.end() ? std::vector<std::string>{} : it->second;
+}
+
+}  // namespace xnatctl::host

@@ -1,0 +1,146 @@
+#include "commands/upload_commands.hpp"
+
+#include "cli/invocation.hpp"
+#include "plugins/host_services.hpp"
+#include "plugins/plugin_catalog.hpp"
+#include "plugins/plugin_command_adapter.hpp"
+#include "xnatctl/error.hpp"
+
+namespace xnatctl::host {
+namespace {
+
+constexpr const char* kUploadCommand = "session upload";
+constexpr const char* kUploadDicomCommand = "session upload-dicom";
+
+OptionSpec option(std::string name, char short_name, OptionKind kind, std::string help) {
+  OptionSpec o;
+  o.name = std::move(name);
+  o.short_name = short_name;
+  o.kind = kind;
+  o.help = std::move(help);
+  return o;
+}
+
+// Adds the options of every transport attached to `command`, one --help section each.
+// Transports of one command may share an option name (e.g. both REST transports read
+// --workers from the host); the first declaration is kept.
+void add_transport_options(CommandSpec& spec, PluginCatalog& catalog) {
+  for (const TransportRef& t : catalog.transports_for(spec.path)) {
+    const std::string group =
+        "Options of the '" + std::string(t.desc->name) + "' transport (" + t.plugin->id + ")";
+    for (size_t i = 0; i < t.desc->option_count; ++i) {
+      OptionSpec o = to_option_spec(*t.desc->options[i], group);
+      const bool taken =
+          std::any_of(spec.options.begin(), spec.options.end(),
+                      [&](const OptionSpec& existing) { return existing.name == o.name; });
+      if (!taken) spec.options.push_back(std::move(o));
+    }
+  }
+}
+
+std::string chosen_rest_transport(const Invocation& inv) {
+  if (auto named = inv.value("transport")) return *named;
+  return inv.flag("gradual") ? "rest_gradual" : "rest_zip";
+}
+
+[[noreturn]] void not_implemented_yet(const std::string& command, const std::string& transport) {
+  throw Error("'" + command + "' is not implemented yet (the '" + transport +
+                  "' transport is loaded; the upload pipeline lands with the upload issue)",
+              ExitCode::kUnavailable);
+}
+
+CommandSpec session_upload(PluginCatalog& catalog) {
+  CommandSpec spec;
+  spec.path = kUploadCommand;
+  spec.summary = "Upload a DICOM session (directory or archive) through the REST import API";
+  spec.description =
+      "Sends DICOM-zip batches (default, transport rest_zip) or one request per file with "
+      "--gradual "
+      "(transport rest_gradual). Directories are scanned recursively; extensionless DICOM files "
+      "are found "
+      "by their content.";
+  spec.positionals = {
+      {"PATH", "a directory of DICOM files, or a .zip/.tar/.tgz archive", true, false}};
+  OptionSpec project = option("project", 'P', OptionKind::kString, "project ID");
+  project.profile_key = "default_project";
+  OptionSpec subject = option("subject", 'S', OptionKind::kString, "subject label");
+  subject.required = true;
+  OptionSpec session = option("session", 'E', OptionKind::kString, "session (experiment) label");
+  session.required = true;
+  OptionSpec workers = option("workers", 'w', OptionKind::kInt, "parallel uploads");
+  workers.profile_key = "workers";
+  workers.default_value = "4";
+  OptionSpec format =
+      option("archive-format", 0, OptionKind::kString, "batch archive format: tar or zip");
+  format.profile_key = "archive_mode";
+  format.default_value = "tar";
+  OptionSpec overwrite = option("overwrite", 0, OptionKind::kString,
+                                "what to do with an existing session: none, append or delete");
+  overwrite.profile_key = "overwrite";
+  overwrite.default_value = "delete";
+  OptionSpec password =
+      option("password", 0, OptionKind::kString, "password (prefer XNAT_PASS or 'auth login')");
+  password.secret = true;
+  spec.options = {
+      project,
+      subject,
+      session,
+      workers,
+      format,
+      option("gradual", 0, OptionKind::kFlag, "send one request per file (gradual-DICOM)"),
+      option("zip-to-tar", 0, OptionKind::kFlag,
+             "convert a .zip archive to tar while streaming it"),
+      option("direct-archive", 0, OptionKind::kFlag,
+             "archive directly, bypassing the prearchive (default)"),
+      option("prearchive", 0, OptionKind::kFlag, "stage in the prearchive for review"),
+      overwrite,
+      option("transport", 0, OptionKind::kString,
+             "use this transport instead (see 'xnatctl plugin list')"),
+      option("username", 'u', OptionKind::kString, "user name (prefer XNAT_USER or 'auth login')"),
+      password,
+      option("dry-run", 0, OptionKind::kFlag, "show what would be sent, send nothing")};
+  spec.examples = {"xnatctl session upload ./DICOM -P MYPROJECT -S MYSUBJECT -E MYSESSION",
+                   "xnatctl session upload ./DICOM -P MYPROJECT -S MYSUBJECT -E MYSESSION "
+                   "--gradual --workers 16"};
+  add_transport_options(spec, catalog);
+  spec.run = [&catalog](Invocation& inv) -> int {
+    const std::string transport = chosen_rest_transport(inv);
+    if (!catalog.transport(transport))
+      throw Error(catalog.unavailable_reason(transport), ExitCode::kUnavailable);
+    not_implemented_yet(kUploadCommand, transport);
+  };
+  return spec;
+}
+
+CommandSpec session_upload_dicom(PluginCatalog& catalog) {
+  CommandSpec spec;
+  spec.path = kUploadDicomCommand;
+  spec.summary = "Upload DICOM files to an XNAT DICOM receiver with C-STORE";
+  spec.description =
+      "Speaks native DICOM to the XNAT DICOM receiver (transport cstore). Where the data lands "
+      "depends on the "
+      "receiver's configuration and routing rules.";
+  spec.positionals = {{"PATH", "a directory of DICOM files", true, false}};
+  OptionSpec workers = option("workers", 'w', OptionKind::kInt, "parallel associations");
+  workers.profile_key = "workers";
+  workers.default_value = "4";
+  spec.options = {workers, option("dry-run", 0, OptionKind::kFlag,
+                                  "print the connection parameters, send nothing")};
+  spec.examples = {
+      "xnatctl session upload-dicom ./DICOM --host xnat.example.org --port 8104 --called-aet XNAT"};
+  if (!catalog.transport("cstore")) {
+    spec.unavailable = catalog.unavailable_reason("cstore");
+  }
+  add_transport_options(spec, catalog);
+  spec.run = [](Invocation&) -> int { not_implemented_yet(kUploadDicomCommand, "cstore"); };
+  return spec;
+}
+
+}  // namespace
+
+void register_upload_commands(CommandRegistry& registry, PluginCatalog& catalog, HostServices&) {
+  registry.add(session_upload(catalog));
+  registry.add(session_upload_dicom(catalog));
+}
+
+}  // namespace xnatctl::host

@@ -1,0 +1,72 @@
+// xnatctl: the host executable. It loads plugins, assembles the command line from built-in
+// commands and plugin descriptors, and runs one command.
+
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/dispatch.hpp"
+#include "cli/global_options.hpp"
+#include "commands/builtin.hpp"
+#include "commands/plugin_commands.hpp"
+#include "commands/upload_commands.hpp"
+#include "plugins/host_services.hpp"
+#include "plugins/plugin_catalog.hpp"
+#include "xnatctl/error.hpp"
+#include "xnatctl/version.hpp"
+
+namespace {
+
+// The first Ctrl-C asks running work to stop cleanly (transports poll for it, so partial
+// results are reported and nothing is lost); a second one exits at once.
+void on_interrupt(int) {
+  if (xnatctl::host::HostServices::cancel_requested()) std::_Exit(130);
+  xnatctl::host::HostServices::request_cancel();
+}
+
+int run(const std::vector<std::string>& args) {
+  using namespace xnatctl::host;
+  const SplitArgs split = split_global_options(args);
+  if (split.version && split.rest.empty()) {
+    std::cout << "xnatctl " << xnatctl::version() << " (plugin ABI " << XC_ABI_MAJOR << "."
+              << XC_ABI_MINOR << ")\n";
+    return 0;
+  }
+
+  std::vector<std::string> warnings;
+  PluginCatalog catalog =
+      PluginCatalog::discover(default_catalog_settings(split.globals.plugin_dirs), &warnings);
+  if (split.globals.verbosity > 0 || !split.globals.plugin_dirs.empty()) {
+    for (const auto& w : warnings) std::cerr << "warning: " << w << '\n';
+  }
+  HostServices services(std::cout, std::cerr, split.globals.verbosity);
+
+  CommandRegistry registry;
+  register_builtin_commands(registry);
+  register_plugin_commands(registry, catalog);
+  register_upload_commands(registry, catalog, services);
+  catalog.register_commands(registry, services);
+
+  const int code =
+      dispatch(registry, split, process_value_sources(), {&std::cin, &std::cout, &std::cerr});
+  catalog.shutdown();
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGINT, on_interrupt);
+  try {
+    return run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const xnatctl::Error& e) {
+    std::cout.flush();
+    std::cerr << "error: " << e.what() << '\n';
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << "error: unexpected: " << e.what() << '\n';
+    return static_cast<int>(xnatctl::ExitCode::kFailure);
+  }
+}

@@ -1,0 +1,238 @@
+#include "plugins/host_services.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <iostream>
+#include <string_view>
+
+#include "xnatctl/sdk.hpp"
+
+namespace xnatctl::host {
+namespace {
+
+std::atomic<bool> g_cancelled{false};
+
+xc_status view_of(const std::string& value, xc_str* out) {
+  out->data = value.data();
+  out->size = value.size();
+  return XC_OK;
+}
+
+output::Format format_of(const Invocation& inv) {
+  if (inv.globals().quiet) return output::Format::kQuiet;
+  if (inv.globals().output == std::optional<std::string>("json")) return output::Format::kJson;
+  return output::Format::kTable;
+}
+
+// ---- members of the C table. None may throw: an exception must never unwind into plugin
+// code, so each body runs under xc::guard or cannot throw. ----
+
+void log(xc_host* host, int32_t level, xc_str message) {
+  HostServices* services = host->services;
+  if (level < XC_LOG_WARNING && services->verbosity() < 1) return;
+  static const char* const kNames[] = {"debug", "info", "warning", "error"};
+  const char* name = (level >= XC_LOG_DEBUG && level <= XC_LOG_ERROR) ? kNames[level] : "log";
+  services->err() << name << ": [" << host->plugin_id << "] "
+                  << std::string_view(message.data, message.size) << '\n';
+}
+
+xc_status option_get_item(const xc_invocation* inv, const char* name, size_t index, xc_str* out) {
+  const auto* values = inv->invocation->stored(name);
+  if (values == nullptr || index >= values->size()) return XC_NOT_FOUND;
+  return view_of((*values)[index], out);
+}
+
+xc_status option_get(const xc_invocation* inv, const char* name, xc_str* out) {
+  return option_get_item(inv, name, 0, out);
+}
+
+xc_status positional_get(const xc_invocation* inv, size_t index, xc_str* out) {
+  const auto& positionals = inv->invocation->positionals();
+  if (index >= positionals.size()) return XC_NOT_FOUND;
+  return view_of(positionals[index], out);
+}
+
+xc_status config_get(xc_host* host, const char* key, xc_str* out) {
+  xc_error error = xc::make_error();
+  return xc::guard(&error, [&] {
+    const std::string_view k(key);
+    constexpr std::string_view kProfile = "profile.";
+    if (k.substr(0, kProfile.size()) != kProfile || !host->services->profile()) return XC_NOT_FOUND;
+    const std::string name(k.substr(kProfile.size()));
+    if (name == "password" || name == "username" || name == "token")
+      return XC_NOT_FOUND;  // never to plugins
+    auto value = host->services->profile()(name);
+    if (!value) return XC_NOT_FOUND;
+    // Stored per handle so the view stays valid until shutdown, as sdk.h promises.
+    static std::mutex mutex;
+    static std::map<std::string, std::string> cache;
+    std::lock_guard lock(mutex);
+    return view_of(cache[host->plugin_id + "\n" + name] = *value, out);
+  });
+}
+
+int32_t output_mode(const xc_invocation* inv) {
+  switch (format_of(*inv->invocation)) {
+    case output::Format::kJson:
+      return XC_OUTPUT_JSON;
+    case output::Format::kQuiet:
+      return XC_OUTPUT_QUIET;
+    case output::Format::kTable:
+      break;
+  }
+  return XC_OUTPUT_TABLE;
+}
+
+xc_status emit_record(const xc_invocation* cinv, const xc_kv* fields, size_t count) {
+  auto* inv = const_cast<xc_invocation*>(cinv);  // the record sink is the mutable part
+  xc_error error = xc::make_error();
+  return xc::guard(&error, [&] {
+    output::Record record;
+    for (size_t i = 0; i < count; ++i) {
+      if (fields[i].key == nullptr) return XC_INVALID_INPUT;
+      record.emplace_back(fields[i].key, fields[i].value != nullptr ? fields[i].value : "");
+    }
+    std::lock_guard lock(inv->output_mutex);
+    if (!inv->records) {
+      inv->records = std::make_unique<output::RecordWriter>(format_of(*inv->invocation),
+                                                            inv->invocation->out());
+    }
+    inv->records->add(std::move(record));
+    return XC_OK;
+  });
+}
+
+void print(const xc_invocation* cinv, int32_t stream, xc_str text) {
+  auto* inv = const_cast<xc_invocation*>(cinv);
+  const bool machine_output = format_of(*inv->invocation) != output::Format::kTable;
+  if (stream == XC_STDOUT && machine_output) return;  // keep stdout parseable
+  std::lock_guard lock(inv->output_mutex);
+  (stream == XC_STDOUT ? inv->invocation->out() : inv->invocation->err())
+      << std::string_view(text.data, text.size);
+}
+
+xc_status confirm(const xc_invocation* inv, const char* question) {
+  if (::isatty(STDIN_FILENO) == 0) return XC_INVALID_INPUT;
+  inv->invocation->err() << question << " [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(inv->invocation->in(), answer)) return XC_CANCELLED;
+  return (answer == "y" || answer == "Y" || answer == "yes") ? XC_OK : XC_CANCELLED;
+}
+
+xc_status http_send(xc_host* host, const xc_http_request* request, xc_http_response* response,
+                    xc_error* error) {
+  if (!XC_HAS_MEMBER(request, xc_http_request, flags) ||
+      !XC_HAS_MEMBER(response, xc_http_response, content_type)) {
+    return xc::fail(error, XC_INVALID_INPUT, "http_send: request or response struct too small");
+  }
+  const auto& sender = host->services->http();
+  if (!sender) return xc::fail(error, XC_UNSUPPORTED, "this command has no XNAT server connection");
+  return xc::guard(error, [&] { return sender(*request, *response, *error); });
+}
+
+void progress(const xc_upload_job* cjob, uint64_t done, uint64_t total) {
+  auto* job = const_cast<xc_upload_job*>(cjob);
+  job->bytes_done = done;
+  job->bytes_total = total;
+}
+
+void file_result(const xc_upload_job* cjob, size_t index, xc_status outcome, const char* detail) {
+  auto* job = const_cast<xc_upload_job*>(cjob);
+  std::lock_guard lock(job->results_mutex);
+  if (index >= job->results.size()) return;
+  job->results[index] = UploadFileResult{outcome, detail != nullptr ? detail : "", true};
+}
+
+int32_t cancelled(xc_host*) {
+  return g_cancelled.load() ? 1 : 0;
+}
+
+xc_status job_get(const xc_upload_job* job, const char* key, xc_str* out) {
+  const auto it = job->fields.find(key);
+  if (it == job->fields.end()) return XC_NOT_FOUND;
+  return view_of(it->second, out);
+}
+
+size_t job_file_count(const xc_upload_job* job) {
+  return job->files.size();
+}
+
+xc_status job_file(const xc_upload_job* job, size_t index, xc_job_file* out) {
+  if (index >= job->files.size()) return XC_NOT_FOUND;
+  if (!XC_HAS_MEMBER(out, xc_job_file, size)) return XC_INVALID_INPUT;
+  const UploadFile& f = job->files[index];
+  out->path = f.path.c_str();
+  out->relative_path = f.relative_path.c_str();
+  out->size = f.size;
+  return XC_OK;
+}
+
+xc_status job_file_attribute(const xc_upload_job* job, size_t index, const char* keyword,
+                             xc_str* out) {
+  if (index >= job->files.size()) return XC_NOT_FOUND;
+  const auto& attributes = job->files[index].attributes;
+  const auto it = attributes.find(keyword);
+  if (it == attributes.end()) return XC_NOT_FOUND;
+  return view_of(it->second, out);
+}
+
+const xc_invocation* job_invocation(const xc_upload_job* job) {
+  return job->invocation;
+}
+
+}  // namespace
+
+HostServices::HostServices(std::ostream& out, std::ostream& err, int verbosity)
+    : out_(out), err_(err), verbosity_(verbosity) {
+  api_.struct_size = sizeof(xc_host_api);
+  api_.abi_major = XC_ABI_MAJOR;
+  api_.abi_minor = XC_ABI_MINOR;
+  api_.log = &log;
+  api_.option_get = &option_get;
+  api_.option_get_item = &option_get_item;
+  api_.positional_get = &positional_get;
+  api_.config_get = &config_get;
+  api_.output_mode = &output_mode;
+  api_.emit_record = &emit_record;
+  api_.print = &print;
+  api_.confirm = &confirm;
+  api_.http_send = &http_send;
+  api_.progress = &progress;
+  api_.file_result = &file_result;
+  api_.cancelled = &cancelled;
+  api_.job_get = &job_get;
+  api_.job_file_count = &job_file_count;
+  api_.job_file = &job_file;
+  api_.job_file_attribute = &job_file_attribute;
+  api_.job_invocation = &job_invocation;
+}
+
+std::unique_ptr<xc_host> HostServices::make_host_handle(const std::string& plugin_id) {
+  auto handle = std::make_unique<xc_host>();
+  handle->plugin_id = plugin_id;
+  handle->services = this;
+  return handle;
+}
+
+std::unique_ptr<xc_invocation> HostServices::wrap(const Invocation& inv) {
+  auto wrapped = std::make_unique<xc_invocation>();
+  wrapped->invocation = &inv;
+  wrapped->services = this;
+  return wrapped;
+}
+
+void HostServices::finish(xc_invocation& inv) {
+  std::lock_guard lock(inv.output_mutex);
+  if (inv.records) inv.records->finish();
+  inv.records.reset();
+}
+
+void HostServices::request_cancel() noexcept {
+  g_cancelled = true;
+}
+bool HostServices::cancel_requested() noexcept {
+  return g_cancelled.load();
+}
+
+}  // namespace xnatctl::host

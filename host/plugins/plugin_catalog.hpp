@@ -1,0 +1,90 @@
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/command_registry.hpp"
+#include "plugins/plugin_loader.hpp"
+#include "plugins/plugin_policy.hpp"
+#include "xnatctl/sdk.h"
+
+struct xc_host;
+
+namespace xnatctl::host {
+
+class HostServices;
+
+// One candidate plugin and everything known about it.
+struct PluginRecord {
+  std::string id;
+  std::filesystem::path path;
+  std::string origin;  // which search dir it came from
+  PluginState state = PluginState::kEnabled;
+  std::string reason;
+  OpenedPlugin opened;  // library + descriptor, only for plugins that were opened
+  // Lazily initialised on first use (so --help and `plugin list` run no plugin code).
+  bool initialised = false;
+  void* context = nullptr;
+  std::unique_ptr<xc_host> handle;
+
+  PluginRecord();
+  ~PluginRecord();
+  PluginRecord(PluginRecord&&) noexcept;
+  PluginRecord& operator=(PluginRecord&&) noexcept;
+  const xc_plugin_desc* desc() const { return opened.desc; }
+};
+
+struct TransportRef {
+  PluginRecord* plugin;
+  const xc_transport_desc* desc;
+};
+
+struct CatalogSettings {
+  std::vector<std::filesystem::path> cli_dirs;  // --plugin-dir
+  std::vector<std::filesystem::path> system_files;
+  std::optional<std::filesystem::path> user_config;
+};
+
+// Settings for this process: system files under /etc and <prefix>/etc, the user's config,
+// and the environment.
+CatalogSettings default_catalog_settings(const std::vector<std::string>& cli_dirs);
+
+class PluginCatalog {
+ public:
+  // Applies the policy, opens enabled candidates in search order (sequentially, on this
+  // thread), validates them, and rejects duplicates. Never throws for a bad plugin: every
+  // problem becomes the plugin's state and reason. Throws Error for a malformed policy file.
+  static PluginCatalog discover(const CatalogSettings& settings,
+                                std::vector<std::string>* warnings);
+
+  PluginCatalog() = default;
+  PluginCatalog(PluginCatalog&&) = default;
+  ~PluginCatalog();
+
+  // Registers enabled plugins' commands; a plugin whose command path or transport name is
+  // already taken is marked kConflict as a whole and contributes nothing.
+  void register_commands(CommandRegistry& registry, HostServices& services);
+
+  const std::vector<PluginRecord>& plugins() const { return plugins_; }
+  const PluginRecord* find(const std::string& id) const;
+  std::optional<TransportRef> transport(const std::string& name);
+  std::vector<TransportRef> transports_for(const std::string& command);
+
+  // Calls the plugin's init() once. Throws Error (and marks kInitFailed) when it fails.
+  void* ensure_initialised(PluginRecord& plugin, HostServices& services);
+  // Calls shutdown() on every initialised plugin, in reverse order of initialisation.
+  void shutdown();
+
+  // Explains why no transport `name` is available (disabled, failed, missing).
+  std::string unavailable_reason(const std::string& transport_name) const;
+
+ private:
+  std::vector<PluginRecord> plugins_;
+  std::vector<PluginRecord*> init_order_;
+};
+
+}  // namespace xnatctl::host

@@ -1,0 +1,128 @@
+#include "plugins/plugin_policy.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <boost/algorithm/string/classification.hpp>
+#include <boost/algorithm/string/split.hpp>
+
+#include "xnatctl/error.hpp"
+
+namespace xnatctl::host {
+namespace {
+
+std::set<std::string> id_list(const YAML::Node& node, const std::filesystem::path& file,
+                              const char* key) {
+  std::set<std::string> ids;
+  if (!node) return ids;
+  if (!node.IsSequence()) {
+    throw Error(file.string() + ": plugins." + key + " must be a list of plugin ids",
+                ExitCode::kUsage);
+  }
+  for (const auto& item : node) ids.insert(item.as<std::string>());
+  return ids;
+}
+
+YAML::Node plugins_section(const std::filesystem::path& file) {
+  try {
+    return YAML::LoadFile(file.string())["plugins"];
+  } catch (const YAML::Exception& e) {
+    throw Error(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg,
+                ExitCode::kUsage);
+  }
+}
+
+void read_lists(const YAML::Node& section, const std::filesystem::path& file,
+                PluginPolicy::Lists& lists) {
+  for (auto& id : id_list(section["disabled"], file, "disabled")) lists.disabled.insert(id);
+  if (section["enabled"]) {
+    auto allowed = id_list(section["enabled"], file, "enabled");
+    if (!lists.enabled) lists.enabled.emplace();
+    lists.enabled->insert(allowed.begin(), allowed.end());
+  }
+}
+
+}  // namespace
+
+PluginPolicy PluginPolicy::load(const std::vector<std::filesystem::path>& system_files,
+                                const std::optional<std::filesystem::path>& user_config,
+                                const char* env_disable) {
+  PluginPolicy policy;
+  for (const auto& file : system_files) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) continue;
+    policy.system_files_read_.push_back(file);
+    const YAML::Node section = plugins_section(file);
+    if (!section) continue;
+    read_lists(section, file, policy.system_);
+    if (const auto locked = section["locked"]) {
+      if (locked.IsScalar()) {
+        policy.lock_all_ = policy.lock_all_ || locked.as<bool>();
+      } else {
+        for (auto& id : id_list(locked, file, "locked")) policy.locked_.insert(id);
+      }
+    }
+    if (const auto user_paths = section["user_paths"]) {
+      policy.user_paths_allowed_ = policy.user_paths_allowed_ && user_paths.as<bool>();
+    }
+    if (const auto paths = section["search_paths"]) {
+      for (const auto& p : paths) policy.system_search_paths_.emplace_back(p.as<std::string>());
+    }
+  }
+  if (user_config) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(*user_config, ec)) {
+      if (const YAML::Node section = plugins_section(*user_config)) {
+        read_lists(section, *user_config, policy.user_);
+      }
+    }
+  }
+  if (env_disable != nullptr) {
+    std::vector<std::string> ids;
+    boost::split(ids, std::string(env_disable), boost::is_any_of(", "), boost::token_compress_on);
+    for (auto& id : ids) {
+      if (!id.empty()) policy.env_disabled_.insert(id);
+    }
+  }
+  return policy;
+}
+
+PluginDecision PluginPolicy::decide(const std::string& id) const {
+  std::optional<PluginDecision> system_says;
+  if (system_.disabled.count(id) != 0) {
+    system_says = PluginDecision{PluginState::kDisabledBySystem,
+                                 "listed under plugins.disabled by the administrator"};
+  } else if (system_.enabled && system_.enabled->count(id) == 0) {
+    system_says = PluginDecision{PluginState::kDisabledBySystem,
+                                 "not in the administrator's plugins.enabled allow-list"};
+  }
+  const bool locked = lock_all_ || locked_.count(id) != 0;
+  if (locked) {
+    if (system_says) {
+      system_says->reason += " (locked)";
+      return *system_says;
+    }
+    return PluginDecision{PluginState::kEnabled, "locked on by the administrator"};
+  }
+
+  const bool user_disables = user_.disabled.count(id) != 0 ||
+                             (user_.enabled && user_.enabled->count(id) == 0 && !system_says);
+  const bool user_enables = user_.enabled && user_.enabled->count(id) != 0;
+  if (env_disabled_.count(id) != 0) {
+    return PluginDecision{PluginState::kDisabledByEnv, "listed in XNATCTL_DISABLE_PLUGINS"};
+  }
+  if (user_.disabled.count(id) != 0) {
+    return PluginDecision{PluginState::kDisabledByUser,
+                          "listed under plugins.disabled in the user config"};
+  }
+  if (system_says && user_enables) {
+    return PluginDecision{PluginState::kEnabled, "re-enabled by the user config"};
+  }
+  if (system_says) return *system_says;
+  if (user_disables) {
+    return PluginDecision{PluginState::kDisabledByUser,
+                          "not in the user config's plugins.enabled list"};
+  }
+  return PluginDecision{};
+}
+
+}  // namespace xnatctl::host

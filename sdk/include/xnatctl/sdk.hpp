@@ -1,0 +1,454 @@
+// xnatctl plugin SDK: a header-only C++17 layer over sdk.h, compiled into each plugin.
+//
+// It never crosses the boundary itself: the host only sees the C structs in sdk.h. What it
+// adds is C++ convenience on the plugin's side:
+//   - constexpr builders for the static descriptors (struct_size filled in for you);
+//   - xc::guard(), which turns any exception into a status code plus a one-line message at
+//     the boundary, because an exception must never unwind into the host;
+//   - thin wrappers (xc::Host, xc::Invocation, xc::Job) over the host-services table;
+//   - thunks that adapt member functions to the C callback signatures.
+//
+// A minimal plugin (see sdk/examples/ for a complete, tested one):
+//
+//   struct Plugin { explicit Plugin(xc::Host h) : host(h) {} xc::Host host;
+//                   void hello(const xc::Invocation& inv) { inv.print(XC_STDOUT, "hi\n"); } };
+//   constexpr xc_command_desc kHello = xc::Command("hello", "Says hi")
+//                                          .run(xc::command_thunk<Plugin, &Plugin::hello>).desc();
+//   constexpr const xc_command_desc* kCommands[] = {&kHello};
+//   constexpr xc_plugin_desc kPlugin = xc::Plugin("my_plugin", "1.0", "Greets")
+//       .commands(kCommands).lifecycle(xc::plugin_init<Plugin>,
+//       xc::plugin_shutdown<Plugin>).desc();
+//   XC_DEFINE_PLUGIN(kPlugin)
+#ifndef XNATCTL_SDK_HPP
+#define XNATCTL_SDK_HPP
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "xnatctl/sdk.h"
+
+// Defines the exported entry point returning `descriptor` (a static xc_plugin_desc).
+#define XC_DEFINE_PLUGIN(descriptor)                                                      \
+  extern "C" XC_PLUGIN_EXPORT const xc_plugin_desc* xc_plugin_entry(uint16_t, uint16_t) { \
+    return &(descriptor);                                                                 \
+  }
+
+namespace xc {
+
+// ---- errors --------------------------------------------------------------------------
+
+// Throw this from plugin code to fail with a specific status; anything else thrown becomes
+// XC_INTERNAL.
+class Error : public std::runtime_error {
+ public:
+  Error(xc_status status, const std::string& message)
+      : std::runtime_error(message), status_(status) {}
+  xc_status status() const noexcept { return status_; }
+
+ private:
+  xc_status status_;
+};
+
+// Writes a one-line message into a caller-owned xc_error (truncating, replacing newlines so
+// the host can print it as a single line) and returns `status`.
+inline xc_status fail(xc_error* error, xc_status status, std::string_view message) noexcept {
+  if (error != nullptr && error->struct_size >= sizeof(xc_error)) {
+    const size_t n = std::min(message.size(), sizeof(error->message) - 1);
+    std::memcpy(error->message, message.data(), n);
+    error->message[n] = '\0';
+    std::replace(error->message, error->message + n, '\n', ' ');
+    error->status = status;
+  }
+  return status;
+}
+
+// Runs `body` (returning xc_status) and converts exceptions into statuses. Every function
+// the host calls must go through this: exceptions crossing a C boundary are undefined
+// behaviour, and across RTLD_LOCAL libraries even `catch` on the far side may not match.
+template <typename Body>
+xc_status guard(xc_error* error, Body&& body) noexcept {
+  try {
+    return body();
+  } catch (const Error& e) {
+    return fail(error, e.status(), e.what());
+  } catch (const std::exception& e) {
+    return fail(error, XC_INTERNAL, e.what());
+  } catch (...) {
+    return fail(error, XC_INTERNAL, "unknown exception in plugin");
+  }
+}
+
+inline xc_error make_error() noexcept {
+  xc_error e{};
+  e.struct_size = sizeof(xc_error);
+  return e;
+}
+
+inline std::string_view view(const xc_str& s) {
+  return {s.data, s.size};
+}
+
+// ---- descriptor builders (constexpr, so descriptors stay static data) -----------------
+
+class Option {
+ public:
+  constexpr Option(const char* name, int32_t type, const char* help)
+      : d_{sizeof(xc_option_desc),
+           name,
+           nullptr,
+           type,
+           0,
+           nullptr,
+           nullptr,
+           help,
+           nullptr,
+           nullptr} {}
+  constexpr Option short_name(const char* s) const {
+    auto o = *this;
+    o.d_.short_name = s;
+    return o;
+  }
+  constexpr Option default_value(const char* v) const {
+    auto o = *this;
+    o.d_.default_value = v;
+    return o;
+  }
+  constexpr Option value_name(const char* v) const {
+    auto o = *this;
+    o.d_.value_name = v;
+    return o;
+  }
+  constexpr Option env(const char* v) const {
+    auto o = *this;
+    o.d_.env_var = v;
+    return o;
+  }
+  constexpr Option profile_key(const char* v) const {
+    auto o = *this;
+    o.d_.profile_key = v;
+    return o;
+  }
+  constexpr Option flags(uint32_t f) const {
+    auto o = *this;
+    o.d_.flags |= f;
+    return o;
+  }
+  constexpr Option required() const { return flags(XC_OPTION_REQUIRED); }
+  constexpr Option secret() const { return flags(XC_OPTION_SECRET); }
+  constexpr Option hidden() const { return flags(XC_OPTION_HIDDEN); }
+  constexpr xc_option_desc desc() const { return d_; }
+
+ private:
+  xc_option_desc d_;
+};
+
+class Positional {
+ public:
+  constexpr Positional(const char* name, const char* help, uint32_t flags = XC_OPTION_REQUIRED)
+      : d_{sizeof(xc_positional_desc), name, help, flags} {}
+  constexpr xc_positional_desc desc() const { return d_; }
+
+ private:
+  xc_positional_desc d_;
+};
+
+class Command {
+ public:
+  constexpr Command(const char* path, const char* summary)
+      : d_{sizeof(xc_command_desc), path, summary, nullptr, nullptr, 0, nullptr, 0, nullptr} {}
+  constexpr Command description(const char* text) const {
+    auto c = *this;
+    c.d_.description = text;
+    return c;
+  }
+  template <size_t N>
+  constexpr Command positionals(const xc_positional_desc* const (&p)[N]) const {
+    auto c = *this;
+    c.d_.positionals = p;
+    c.d_.positional_count = N;
+    return c;
+  }
+  template <size_t N>
+  constexpr Command options(const xc_option_desc* const (&o)[N]) const {
+    auto c = *this;
+    c.d_.options = o;
+    c.d_.option_count = N;
+    return c;
+  }
+  constexpr Command run(decltype(xc_command_desc::run) fn) const {
+    auto c = *this;
+    c.d_.run = fn;
+    return c;
+  }
+  constexpr xc_command_desc desc() const { return d_; }
+
+ private:
+  xc_command_desc d_;
+};
+
+class Transport {
+ public:
+  constexpr Transport(const char* name, const char* summary, const char* command)
+      : d_{sizeof(xc_transport_desc),
+           name,
+           summary,
+           command,
+           0,
+           nullptr,
+           0,
+           nullptr,
+           nullptr,
+           nullptr} {}
+  constexpr Transport capabilities(uint32_t caps) const {
+    auto t = *this;
+    t.d_.capabilities = caps;
+    return t;
+  }
+  template <size_t N>
+  constexpr Transport options(const xc_option_desc* const (&o)[N]) const {
+    auto t = *this;
+    t.d_.options = o;
+    t.d_.option_count = N;
+    return t;
+  }
+  constexpr Transport lifecycle(decltype(xc_transport_desc::create) create,
+                                decltype(xc_transport_desc::upload) upload,
+                                decltype(xc_transport_desc::destroy) destroy) const {
+    auto t = *this;
+    t.d_.create = create;
+    t.d_.upload = upload;
+    t.d_.destroy = destroy;
+    return t;
+  }
+  constexpr xc_transport_desc desc() const { return d_; }
+
+ private:
+  xc_transport_desc d_;
+};
+
+class Plugin {
+ public:
+  constexpr Plugin(const char* id, const char* version, const char* description)
+      : d_{sizeof(xc_plugin_desc),
+           XC_ABI_MAJOR,
+           XC_ABI_MINOR,
+           id,
+           version,
+           description,
+           nullptr,
+           0,
+           nullptr,
+           0,
+           nullptr,
+           0,
+           nullptr,
+           nullptr} {}
+  template <size_t N>
+  constexpr Plugin commands(const xc_command_desc* const (&c)[N]) const {
+    auto p = *this;
+    p.d_.commands = c;
+    p.d_.command_count = N;
+    return p;
+  }
+  template <size_t N>
+  constexpr Plugin transports(const xc_transport_desc* const (&t)[N]) const {
+    auto p = *this;
+    p.d_.transports = t;
+    p.d_.transport_count = N;
+    return p;
+  }
+  template <size_t N>
+  constexpr Plugin routers(const xc_router_desc* const (&r)[N]) const {
+    auto p = *this;
+    p.d_.routers = r;
+    p.d_.router_count = N;
+    return p;
+  }
+  constexpr Plugin lifecycle(decltype(xc_plugin_desc::init) init,
+                             decltype(xc_plugin_desc::shutdown) shutdown) const {
+    auto p = *this;
+    p.d_.init = init;
+    p.d_.shutdown = shutdown;
+    return p;
+  }
+  constexpr xc_plugin_desc desc() const { return d_; }
+
+ private:
+  xc_plugin_desc d_;
+};
+
+// ---- host-service wrappers -------------------------------------------------------------
+
+class Host {
+ public:
+  Host(const xc_host_api* api, xc_host* handle) : api_(api), handle_(handle) {}
+  const xc_host_api* api() const { return api_; }
+  xc_host* handle() const { return handle_; }
+
+  void log(int32_t level, std::string_view message) const {
+    api_->log(handle_, level, xc_str{message.data(), message.size()});
+  }
+  bool cancelled() const { return api_->cancelled(handle_) != 0; }
+  std::optional<std::string> config(const char* key) const {
+    xc_str out{};
+    if (api_->config_get(handle_, key, &out) != XC_OK) return std::nullopt;
+    return std::string(view(out));
+  }
+
+  // Sends `request` (struct_size is set here). Throws xc::Error when no HTTP response came
+  // back at all; HTTP error statuses are returned for the caller to judge.
+  xc_http_response send(xc_http_request request) const {
+    request.struct_size = sizeof(xc_http_request);
+    xc_http_response response{};
+    response.struct_size = sizeof(xc_http_response);
+    xc_error error = make_error();
+    const xc_status status = api_->http_send(handle_, &request, &response, &error);
+    if (status != XC_OK) throw Error(status, error.message);
+    return response;
+  }
+
+ private:
+  const xc_host_api* api_;
+  xc_host* handle_;
+};
+
+class Invocation {
+ public:
+  Invocation(const Host& host, const xc_invocation* inv) : api_(host.api()), inv_(inv) {}
+
+  std::optional<std::string_view> option(const char* name) const {
+    xc_str out{};
+    if (api_->option_get(inv_, name, &out) != XC_OK) return std::nullopt;
+    return view(out);
+  }
+  bool flag(const char* name) const {
+    return option(name) == std::optional<std::string_view>("true");
+  }
+  std::vector<std::string_view> list(const char* name) const {
+    std::vector<std::string_view> items;
+    xc_str out{};
+    for (size_t i = 0; api_->option_get_item(inv_, name, i, &out) == XC_OK; ++i)
+      items.push_back(view(out));
+    return items;
+  }
+  std::optional<std::string_view> positional(size_t index) const {
+    xc_str out{};
+    if (api_->positional_get(inv_, index, &out) != XC_OK) return std::nullopt;
+    return view(out);
+  }
+  int32_t output_mode() const { return api_->output_mode(inv_); }
+  void emit(const std::vector<std::pair<std::string, std::string>>& fields) const {
+    std::vector<xc_kv> kv;
+    kv.reserve(fields.size());
+    for (const auto& [k, v] : fields) kv.push_back(xc_kv{k.c_str(), v.c_str()});
+    const xc_status status = api_->emit_record(inv_, kv.data(), kv.size());
+    if (status != XC_OK) throw Error(status, "the host refused an output record");
+  }
+  void print(int32_t stream, std::string_view text) const {
+    api_->print(inv_, stream, xc_str{text.data(), text.size()});
+  }
+  // True for yes; false for no. Throws (usage error) when there is no terminal to ask.
+  bool confirm(const char* question) const {
+    const xc_status status = api_->confirm(inv_, question);
+    if (status == XC_INVALID_INPUT)
+      throw Error(status, "cannot ask for confirmation without a terminal; pass --yes");
+    return status == XC_OK;
+  }
+  const xc_invocation* raw() const { return inv_; }
+
+ private:
+  const xc_host_api* api_;
+  const xc_invocation* inv_;
+};
+
+class Job {
+ public:
+  Job(const Host& host, const xc_upload_job* job) : api_(host.api()), job_(job) {}
+
+  std::optional<std::string_view> get(const char* key) const {
+    xc_str out{};
+    if (api_->job_get(job_, key, &out) != XC_OK) return std::nullopt;
+    return view(out);
+  }
+  size_t file_count() const { return api_->job_file_count(job_); }
+  xc_job_file file(size_t index) const {
+    xc_job_file f{};
+    f.struct_size = sizeof(xc_job_file);
+    if (api_->job_file(job_, index, &f) != XC_OK)
+      throw Error(XC_INTERNAL, "job file index out of range");
+    return f;
+  }
+  std::optional<std::string_view> attribute(size_t index, const char* keyword) const {
+    xc_str out{};
+    if (api_->job_file_attribute(job_, index, keyword, &out) != XC_OK) return std::nullopt;
+    return view(out);
+  }
+  void result(size_t index, xc_status outcome, const std::string& detail = {}) const {
+    api_->file_result(job_, index, outcome, detail.empty() ? nullptr : detail.c_str());
+  }
+  void progress(uint64_t done, uint64_t total) const { api_->progress(job_, done, total); }
+  const xc_invocation* invocation() const { return api_->job_invocation(job_); }
+  const xc_upload_job* raw() const { return job_; }
+
+ private:
+  const xc_host_api* api_;
+  const xc_upload_job* job_;
+};
+
+// ---- thunks: adapt C++ classes to the C callbacks --------------------------------------
+
+// Plugin context: any class constructible from xc::Host and exposing `host()`.
+template <typename Context>
+xc_status plugin_init(const xc_host_api* api, xc_host* host, void** out_context,
+                      xc_error* error) noexcept {
+  return guard(error, [&] {
+    *out_context = new Context(Host(api, host));
+    return XC_OK;
+  });
+}
+
+template <typename Context>
+void plugin_shutdown(void* context) noexcept {
+  delete static_cast<Context*>(context);
+}
+
+template <typename Context, void (Context::*Method)(const Invocation&)>
+xc_status command_thunk(void* context, const xc_invocation* inv, xc_error* error) noexcept {
+  return guard(error, [&] {
+    auto* self = static_cast<Context*>(context);
+    (self->*Method)(Invocation(self->host(), inv));
+    return XC_OK;
+  });
+}
+
+// Transport instance: constructible from (Context&, const Invocation&), with
+// `xc_status upload(const Job&)`. Its destructor must join its threads.
+template <typename Context, typename Instance>
+struct TransportThunks {
+  static xc_status create(void* context, const xc_invocation* inv, void** out,
+                          xc_error* error) noexcept {
+    return guard(error, [&] {
+      auto* self = static_cast<Context*>(context);
+      *out = new Instance(*self, Invocation(self->host(), inv));
+      return XC_OK;
+    });
+  }
+  static xc_status upload(void* instance, const xc_upload_job* job, xc_error* error) noexcept {
+    return guard(error, [&] {
+      auto* self = static_cast<Instance*>(instance);
+      return self->upload(Job(self->host(), job));
+    });
+  }
+  static void destroy(void* instance) noexcept { delete static_cast<Instance*>(instance); }
+};
+
+}  // namespace xc
+
+#endif  // XNATCTL_SDK_HPP
