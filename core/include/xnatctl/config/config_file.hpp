@@ -1,0 +1,67 @@
+#pragma once
+
+// ~/.config/xnatctl/config.yaml: the typed view (Config, Profile) and the file itself
+// (ConfigFile), which edits the YAML document in place so keys this version does not know
+// survive a `config add-profile`.
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xnatctl::config {
+
+struct Profile {
+  std::string name;
+  std::optional<std::string> url;
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+  std::optional<bool> verify_ssl;
+  std::optional<long long> timeout;  // seconds
+  std::optional<std::string> default_project;
+  std::optional<long long> workers;
+  std::optional<std::string> overwrite;
+  std::optional<bool> direct_archive;
+  std::optional<std::string> archive_mode;
+};
+
+struct Config {
+  std::optional<std::string> default_profile;
+  std::optional<std::string> output_format;
+  std::vector<Profile> profiles;  // in file order
+
+  const Profile* find(const std::string& name) const;
+};
+
+class ConfigFile {
+ public:
+  // Reads and validates the file. A missing file is an empty configuration. A malformed one
+  // throws xnatctl::UsageError with one line naming the file and the line.
+  static ConfigFile load(const std::filesystem::path& path);
+
+  const std::filesystem::path& path() const { return path_; }
+  bool exists() const { return exists_; }
+  const Config& config() const { return config_; }
+
+  void set_default_profile(const std::string& name);
+  // Adds the profile or replaces the keys it sets (unset optionals leave keys alone).
+  void put_profile(const Profile& profile);
+  bool remove_profile(const std::string& name);
+  // Drops every profile and setting (`config init --force`).
+  void clear();
+
+  // Writes the file atomically with mode 0600 (it may hold a password).
+  void save();
+
+ private:
+  void reparse();
+
+  std::filesystem::path path_;
+  bool exists_ = false;
+  YAML::Node root_;
+  Config config_;
+};
+
+}  // namespace xnatctl::config

@@ -1,0 +1,14 @@
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+namespace xnatctl::config {
+
+// Replaces `path` atomically with `content`, readable by the owner only (0600), creating the
+// parent directories with mode 0700. Used for everything that may hold a secret (the config
+// file can hold a password, the token cache holds session tokens), so a reader never sees a
+// half-written file and the secret is never world-readable, not even for a moment.
+void write_private_file(const std::filesystem::path& path, std::string_view content);
+
+}  // namespace xnatctl::config

@@ -1,0 +1,42 @@
+#include "xnatctl/http/errors.hpp"
+
+#include <Poco/String.h>
+
+namespace xnatctl::http {
+namespace {
+
+// A one-line excerpt: error bodies are often HTML pages, never worth more than a hint.
+std::string excerpt(const std::string& body) {
+  std::string line;
+  for (char c : body) {
+    if (line.size() >= 200) break;
+    line.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
+  }
+  line = Poco::trim(line);
+  if (line.find("<html") != std::string::npos || line.find("<!DOCTYPE") != std::string::npos) {
+    return "";
+  }
+  return line;
+}
+
+}  // namespace
+
+void throw_for_status(const TextResponse& response, std::string_view what) {
+  if (response.ok()) return;
+  std::string message = std::string(what) + ": HTTP " + std::to_string(response.status);
+  const std::string detail = excerpt(response.body);
+  if (response.status == 401) {
+    throw AuthError(std::string(what) +
+                    ": not authenticated (HTTP 401); run 'xnatctl auth login' or set XNAT_USER "
+                    "and XNAT_PASS");
+  }
+  if (response.status == 403) {
+    throw AuthError(message + " (permission denied)" + (detail.empty() ? "" : ": " + detail));
+  }
+  if (response.status == 404) {
+    throw Error(message + " (not found)" + (detail.empty() ? "" : ": " + detail));
+  }
+  throw Error(detail.empty() ? message : message + ": " + detail);
+}
+
+}  // namespace xnatctl::http
