@@ -1,0 +1,55 @@
+// Run-time configuration of xnat-emulator, filled from the command line and an optional YAML
+// file (see cli_options.cpp and emulator/README.md).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xnatctl::emulator {
+
+struct UserAccount {
+  std::string name, password;
+};
+
+// Prearchive codes (reference §3.10): 0 Manual, 4 AutoArchive, 5 AutoArchiveOverwrite.
+struct ProjectConfig {
+  std::string id;
+  int prearchive_code = 0;
+};
+
+struct FaultConfig {
+  int import_400_first_n = 0;           // --fault-import-400 N
+  double rate_5xx = 0.0;                // --fault-5xx-rate R (0..1)
+  std::uint64_t seed = 1;               // --fault-seed S
+  std::int64_t reset_after_bytes = -1;  // --fault-reset-after-bytes N (-1 = off)
+  int reset_times = 1;                  // --fault-reset-times K (0 = every request)
+  int latency_ms = 0;                   // --fault-latency-ms MS
+  int scp_abort_after = -1;             // --fault-scp-abort-after N (DICOM receiver)
+};
+
+struct EmulatorConfig {
+  std::string bind_address = "127.0.0.1";
+  int port = 8080;
+  std::filesystem::path port_file;
+  std::filesystem::path data_dir;
+  bool reset_data = false;
+  std::vector<UserAccount> users;
+  std::vector<ProjectConfig> projects;
+  int session_timeout_seconds = 900;  // XNAT pref sessionTimeout "15 minutes" (§2.2)
+  double build_idle_seconds = 300;    // sessionXmlRebuilderInterval, 5 min (§3.10)
+  double build_tick_seconds = 60;     // sessionXmlRebuilderRepeat, 60 s (§3.10)
+  double max_runtime_seconds = 0;     // 0 = run until signalled
+  bool sink = false;                  // parse and count, store nothing
+  std::filesystem::path tls_cert, tls_key;
+  std::optional<int> dicom_port;  // absent = no DICOM receiver
+  std::string dicom_aet = "XNAT";
+  int http_threads = 32;
+  std::string site_id = "XNAT";
+  bool verbose = false;
+  FaultConfig faults;
+};
+
+}  // namespace xnatctl::emulator

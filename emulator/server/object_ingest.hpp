@@ -1,0 +1,70 @@
+// Per-object import, shared by gradual-DICOM, every DICOM-zip entry and every C-STORE (reference
+// §3.4): parse the header, identify project/subject/session (§7.3), find or create the
+// prearchive row keyed by (project, StudyInstanceUID, label), pick scan folder and file name
+// (§3.4.7–8, §3.9) and store the bytes.
+#pragma once
+
+#include <filesystem>
+#include <istream>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#include "repository.hpp"
+
+namespace xnatctl::emulator {
+
+struct ImportOptions {
+  std::string user = "admin";
+  std::optional<std::string> project_id, subject_id,
+      expt_label;                                          // PROJECT_ID/SUBJECT_ID/EXPT_LABEL
+  std::optional<std::string> dest_timestamp, dest_folder;  // from dest=/prearchive/...
+  bool rename = false;
+  bool always_template_names = false;  // C-STORE: no original names (§7.2)
+  bool direct_archive = false;
+  bool auto_archive = false;  // AA / auto-archive (only kept by direct-archive rows, §11.10)
+  bool prevent_anon = false, prevent_auto_commit = false;
+  std::string source, visit, protocol, timezone;
+};
+
+// Failure of one object. `unparsable` marks header problems (C-STORE 0xC000); the import
+// service reports any object failure as 400 (§11.4) with `message`.
+struct IngestError : std::runtime_error {
+  IngestError(const std::string& message, bool header_problem)
+      : std::runtime_error(message), unparsable(header_problem) {}
+  bool unparsable;
+};
+
+struct IngestResult {
+  std::string uri;  // /prearchive/... or /xapi/direct-archive/...
+  std::shared_ptr<PrearcSession> session;
+};
+
+class ObjectIngestor {
+ public:
+  ObjectIngestor(Repository& repository, Storage& storage)
+      : repository_(repository), storage_(storage) {}
+
+  // One object read from a stream (request body or archive entry).
+  IngestResult ingest_stream(const ImportOptions& options, const std::string& object_name,
+                             std::istream& data);
+  // One object already in a file on the data file system (the DICOM receiver's spool); the
+  // file is moved into place (or deleted in sink mode).
+  IngestResult ingest_file(const ImportOptions& options, const std::filesystem::path& file);
+
+  std::uint64_t objects_stored() const { return objects_stored_; }
+
+ private:
+  struct Pending;
+  IngestResult place_and_store(const ImportOptions& options, const std::string& object_name,
+                               Pending& pending);
+  Repository& repository_;
+  Storage& storage_;
+  std::mutex inflight_mutex_;
+  std::set<std::string> inflight_;  // "<session dir>|<scan>|<file>" being written (§11.5)
+  std::atomic<std::uint64_t> objects_stored_{0};
+};
+
+}  // namespace xnatctl::emulator

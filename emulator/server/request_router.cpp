@@ -1,0 +1,208 @@
+#include "request_router.hpp"
+
+#include <Poco/Net/HTTPCookie.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/NameValueCollection.h>
+#include <Poco/URI.h>
+
+#include <iostream>
+
+#include "request_context.hpp"
+
+namespace xnatctl::emulator {
+namespace {
+
+void drain(std::istream& in) {
+  char buf[64 * 1024];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+  }
+}
+
+class Router : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit Router(Emulator& emu) : emu_(emu) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override {
+    try {
+      route(request, response);
+    } catch (const ConnectionResetInjected&) {
+      // The socket is gone on purpose; nothing to answer.
+    } catch (const HttpError& e) {
+      if (!response.sent()) send_error(response, e.status, e.what());
+    } catch (const std::exception& e) {
+      if (emu_.config.verbose) std::cerr << "xnat-emulator: " << e.what() << "\n";
+      if (!response.sent()) send_error(response, 500, e.what());
+    }
+  }
+
+ private:
+  void route(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+    // Split the raw URI ourselves: segments are decoded one by one so an encoded '/' stays
+    // inside its segment (Poco 1.11's URI has no raw-path accessor).
+    const std::string& target = request.getURI();
+    const auto qmark = target.find('?');
+    const std::string raw_path = target.substr(0, qmark);
+    const std::string raw_query = qmark == std::string::npos ? "" : target.substr(qmark + 1);
+    if (emu_.config.verbose) std::cerr << request.getMethod() << " " << request.getURI() << "\n";
+
+    if (raw_path == "/app/template/Login.vm" || raw_path == "/login") {
+      send_text(response, 200, "<html><body><h3>XNAT login (emulator)</h3></body></html>",
+                "text/html");
+      return;
+    }
+    std::vector<std::string> segments = split_path(raw_path);
+    bool xapi = false;
+    if (!segments.empty() && (segments[0] == "data" || segments[0] == "REST")) {
+      segments.erase(segments.begin());
+    } else if (!segments.empty() && segments[0] == "xapi") {
+      xapi = true;
+      segments.erase(segments.begin());
+    } else {
+      send_error(response, 404, "Not Found");
+      return;
+    }
+
+    emu_.faults.apply_latency();
+    if (int status = emu_.faults.draw_5xx()) {
+      response.setKeepAlive(false);  // the body (if any) is left unread
+      send_error(response, status, "Injected fault");
+      return;
+    }
+
+    RequestContext ctx(emu_, request, response, std::move(segments));
+    ctx.params.add_query(raw_query);
+    if (!authenticate(ctx)) return;
+
+    if (xapi) {
+      route_xapi(ctx);
+    } else {
+      route_data(ctx);
+    }
+    // Unread request bodies would poison a keep-alive connection.
+    if (request.getMethod() != "GET" && request.getMethod() != "HEAD") {
+      try {
+        drain(ctx.body());
+      } catch (...) {
+      }
+    }
+  }
+
+  // Basic on any request, else a live JSESSIONID cookie (§2.1, §2.2); otherwise 401 with the
+  // Basic challenge for non-browser agents, 302 to the login page for browsers (§1.5).
+  bool authenticate(RequestContext& ctx) {
+    auto& rq = ctx.request;
+    Poco::Net::NameValueCollection cookies;
+    rq.getCookies(cookies);
+    const std::string cookie_id = cookies.get("JSESSIONID", "");
+
+    if (rq.has("Authorization")) {
+      auto creds = parse_basic_auth(rq.get("Authorization"));
+      if (!creds || !ctx.emu.sessions.check_password(creds->first, creds->second)) {
+        ctx.response.set("WWW-Authenticate", "Basic realm=\"" + ctx.emu.config.site_id + "\"");
+        ctx.response.setKeepAlive(false);
+        send_error(ctx.response, 401, "Login attempt failed. Please try again.");
+        return false;
+      }
+      std::string user = creds->first;
+      if (auto slash = user.find('/'); slash != std::string::npos) user = user.substr(slash + 1);
+      auto live = cookie_id.empty() ? std::nullopt : ctx.emu.sessions.touch(cookie_id);
+      if (live && *live == user) {
+        ctx.session_id = cookie_id;
+      } else {
+        ctx.session_id = ctx.emu.sessions.create_session(user);
+        set_session_cookies(ctx);
+      }
+      ctx.user = user;
+      return true;
+    }
+    if (!cookie_id.empty()) {
+      if (auto user = ctx.emu.sessions.touch(cookie_id)) {
+        ctx.user = *user;
+        ctx.session_id = cookie_id;
+        return true;
+      }
+    }
+    if (is_interactive_agent(rq.get("User-Agent", ""))) {
+      ctx.response.setKeepAlive(false);
+      ctx.response.redirect("/app/template/Login.vm", Poco::Net::HTTPResponse::HTTP_FOUND);
+      return false;
+    }
+    ctx.response.set("WWW-Authenticate", "Basic realm=\"" + ctx.emu.config.site_id + "\"");
+    ctx.response.setKeepAlive(false);
+    send_error(ctx.response, 401, "Unauthorized");
+    return false;
+  }
+
+  void set_session_cookies(RequestContext& ctx) {
+    Poco::Net::HTTPCookie jsession("JSESSIONID", ctx.session_id);
+    jsession.setPath("/");
+    jsession.setHttpOnly(true);
+    ctx.response.addCookie(jsession);
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    Poco::Net::HTTPCookie expiry(
+        "SESSION_EXPIRATION_TIME",
+        "\"" + std::to_string(now_ms) + "," +
+            std::to_string(ctx.emu.config.session_timeout_seconds * 1000LL) + "\"");
+    expiry.setPath("/");
+    ctx.response.addCookie(expiry);
+  }
+
+  void route_xapi(RequestContext& ctx) {
+    const auto& s = ctx.segments;
+    if (s.size() == 2 && s[0] == "users" && s[1] == "username") {
+      send_text(ctx.response, 200, ctx.user);  // §2.3
+      return;
+    }
+    if (!s.empty() && s[0] == "direct-archive") {
+      handle_direct_archive(ctx);
+      return;
+    }
+    send_error(ctx.response, 404, "Not Found");
+  }
+
+  void route_data(RequestContext& ctx) {
+    auto& s = ctx.segments;
+    if (handle_auth_routes(ctx)) return;
+    if (s.empty()) {
+      send_error(ctx.response, 404, "Not Found");
+      return;
+    }
+    if (s[0] == "services" && s.size() >= 2) {
+      if (s[1] == "import") return handle_import(ctx);
+      if (s[1] == "archive") return handle_archive_service(ctx);
+      if (s[1] == "prearchive") return handle_prearchive_services(ctx);
+    }
+    if (s[0] == "prearchive") return handle_prearchive(ctx);
+    // Every archive route is also attached under /archive (§1.1).
+    if (s[0] == "archive" && s.size() >= 2 && (s[1] == "projects" || s[1] == "experiments"))
+      s.erase(s.begin());
+    if (s[0] == "projects") return handle_projects(ctx);
+    if (s[0] == "experiments") return handle_experiments(ctx);
+    send_error(ctx.response, 404, "Not Found");
+  }
+
+  Emulator& emu_;
+};
+
+}  // namespace
+
+void read_form_body(RequestContext& ctx) {
+  const auto type = to_lower(ctx.request.getContentType());
+  if (type.rfind("application/x-www-form-urlencoded", 0) != 0) return;
+  std::string body;
+  std::istream& in = ctx.body();
+  char buf[8192];
+  while ((in.read(buf, sizeof buf) || in.gcount() > 0) && body.size() < (1 << 20))
+    body.append(buf, static_cast<std::size_t>(in.gcount()));
+  ctx.params.add_query(body);
+}
+
+Poco::Net::HTTPRequestHandler* RouterFactory::createRequestHandler(
+    const Poco::Net::HTTPServerRequest&) {
+  return new Router(emu_);
+}
+
+}  // namespace xnatctl::emulator
