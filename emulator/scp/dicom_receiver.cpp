@@ -6,6 +6,7 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmnet/assoc.h>
+#include <dcmtk/dcmnet/dcmtrans.h>
 #include <dcmtk/dcmnet/dimse.h>
 #include <dcmtk/dcmnet/dul.h>
 #include <dcmtk/dcmnet/dulstruc.h>
@@ -69,6 +70,14 @@ std::string trimmed(const OFString& s) {
   const auto begin = r.find_first_not_of(' ');
   return begin == std::string::npos ? std::string() : r.substr(begin);
 }
+
+// DcmTransportConnection::getSocket() is protected; a pointer to it taken through a derived
+// class may be applied to any connection (standard C++, no layout assumptions).
+struct SocketOf : DcmTransportConnection {
+  static DcmNativeSocketType get(DcmTransportConnection& c) {
+    return (c.*(&SocketOf::getSocket))();
+  }
+};
 
 // Spool file names are unique per process, even with several receivers sharing a spool dir.
 std::atomic<std::uint64_t> g_spool_counter{0};
@@ -176,6 +185,11 @@ class AssociationWorker : public DcmThreadSCP {
       OFCondition cond = receiveDIMSECommand(&pres_id, &msg, nullptr, nullptr, kPollSeconds);
       if (cond == DIMSE_NODATAAVAILABLE) {
         if (stopping_) {
+          // A-ABORT waits for the peer to close the connection (up to the ACSE timeout);
+          // closing our reading side first makes that wait end at once, while the A-ABORT
+          // PDU itself is still written.
+          if (DcmTransportConnection* c = DUL_getTransportConnection(assoc_->DULassociation))
+            ::shutdown(SocketOf::get(*c), SHUT_RD);
           ASC_abortAssociation(assoc_);
           return;
         }

@@ -5,6 +5,7 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/dcmnet/scu.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -368,4 +369,31 @@ TEST_CASE("ports: 0 picks a free one, a taken port is an error, stop is final", 
   b.stop();  // idempotent
   CHECK(run_tool("echoscu " + peer(port_b), log) != 0);
   CHECK(run_tool("echoscu " + peer(port_a), log) == 0);
+}
+
+TEST_CASE("stop() ends an association whose peer sits idle", "[scp]") {
+  TempDir tmp;
+  Recorder rec;
+  rec.keep = tmp.path / "keep";
+  DicomReceiver receiver(options_in(tmp), rec.handler());
+  const auto port = receiver.start();
+
+  // An SCU that negotiates, echoes once and then just holds the association open.
+  DcmSCU scu;
+  scu.setAETitle("IDLE");
+  scu.setPeerAETitle("XNAT");
+  scu.setPeerHostName("127.0.0.1");
+  scu.setPeerPort(port);
+  scu.setACSETimeout(5);
+  scu.setDIMSETimeout(5);
+  scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
+  OFList<OFString> ts;
+  ts.push_back(UID_LittleEndianExplicitTransferSyntax);
+  REQUIRE(scu.addPresentationContext(UID_VerificationSOPClass, ts).good());
+  REQUIRE(scu.initNetwork().good());
+  REQUIRE(scu.negotiateAssociation().good());
+  REQUIRE(scu.sendECHORequest(0).good());
+
+  receiver.stop();  // must return although the peer never releases (ctest bounds the test)
+  CHECK(scu.sendECHORequest(0).bad());
 }
