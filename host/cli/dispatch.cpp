@@ -14,7 +14,8 @@ namespace {
 
 constexpr const char* kPositionalKey = "xnatctl-positional";
 
-// The longest run of leading words that names a command or a group.
+// The longest run of leading words that names a command or a group ("hello" and
+// "hello fails" may both be commands; the longer match wins).
 struct Found {
   std::string path;
   size_t words = 0;
@@ -26,13 +27,26 @@ Found find_command(const CommandRegistry& registry, const std::vector<std::strin
   std::string path;
   for (size_t i = 0; i < rest.size() && !rest[i].empty() && rest[i][0] != '-'; ++i) {
     const std::string candidate = path.empty() ? rest[i] : path + " " + rest[i];
-    if (const auto* spec = registry.find(candidate)) {
-      found = {candidate, i + 1, spec};
-      break;  // commands are leaves: what follows belongs to the command
-    }
-    if (!registry.is_group(candidate)) break;
+    const CommandSpec* spec = registry.find(candidate);
+    const bool has_children = !registry.children(candidate).empty();
+    if (spec == nullptr && !has_children) break;
     path = candidate;
-    found = {path, i + 1, nullptr};
+    found = {path, i + 1, spec};
+    if (!has_children) break;
+  }
+  // A group prefix that is not itself a command falls back to the last command on the way.
+  if (found.command == nullptr) {
+    std::string prefix;
+    for (size_t i = 0; i < found.words; ++i) {
+      prefix = prefix.empty() ? rest[i] : prefix + " " + rest[i];
+      if (const CommandSpec* spec = registry.find(prefix)) {
+        found.command = spec;
+        found.path = prefix;
+        found.words = i + 1;
+      }
+    }
+    if (found.command != nullptr) return found;
+    found.path = path;
   }
   return found;
 }

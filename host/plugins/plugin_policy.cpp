@@ -104,8 +104,6 @@ PluginDecision PluginPolicy::decide(const std::string& id) const {
     return PluginDecision{PluginState::kEnabled, "locked on by the administrator"};
   }
 
-  const bool user_disables = user_.disabled.count(id) != 0 ||
-                             (user_.enabled && user_.enabled->count(id) == 0 && !system_says);
   const bool user_enables = user_.enabled && user_.enabled->count(id) != 0;
   if (env_disabled_.count(id) != 0) {
     return PluginDecision{PluginState::kDisabledByEnv, "listed in XNATCTL_DISABLE_PLUGINS"};
@@ -118,10 +116,6 @@ PluginDecision PluginPolicy::decide(const std::string& id) const {
     return PluginDecision{PluginState::kEnabled, "re-enabled by the user config"};
   }
   if (system_says) return *system_says;
-  if (user_disables) {
-    return PluginDecision{PluginState::kDisabledByUser,
-                          "not in the user config's plugins.enabled list"};
-  }
   return PluginDecision{};
 }
 

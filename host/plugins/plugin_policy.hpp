@@ -5,7 +5,8 @@
 //      (an allow-list: when present, nothing else loads) and `locked` (a list of ids, or
 //      `true` for all) — a locked plugin's system decision cannot be changed by the user;
 //   2. the user's config.yaml `plugins:` section: `disabled`, and `enabled` to turn back on
-//      something the system disabled without locking it;
+//      something the system disabled without locking it (for the user it is not an
+//      allow-list: restricting what loads is the administrator's tool);
 //   3. XNATCTL_DISABLE_PLUGINS=id,id (never re-enables anything).
 // The decision is made from the file stem alone, before the library is opened.
 
