@@ -7,6 +7,7 @@
 
 #include <istream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,15 @@ struct RequestContext {
 
   const std::string& method() const { return request.getMethod(); }
   // The request body, wrapped for --fault-reset-after-bytes. Read it once.
+  // A request with neither Content-Length nor chunked encoding has no body (Poco would read
+  // until the client closes, which never happens on a keep-alive connection).
   std::istream& body() {
-    if (!body_) body_ = emu.faults.wrap_body(request);
+    if (!body_) {
+      if (!request.getChunkedTransferEncoding() && !request.hasContentLength())
+        body_ = std::make_unique<std::istringstream>(std::string());
+      else
+        body_ = emu.faults.wrap_body(request);
+    }
     return *body_;
   }
   // Segments from index `from` joined with '/' (the "remaining part" of a route, §1.1).
