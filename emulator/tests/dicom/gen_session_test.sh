@@ -37,22 +37,25 @@ check_iod() {
   local out
   out=$(timeout 30 dciodvfy "$1" 2>&1) || true
   echo "$out" | sed 's/^/  /'
-  if echo "$out" | grep -q '^Error'; then fail "dciodvfy reports errors for $1"; fi
-  echo "$out" | grep -qx "$2" || fail "dciodvfy did not recognise $1 as $2"
+  if grep -q '^Error' <<<"$out"; then fail "dciodvfy reports errors for $1"; fi
+  grep -qx "$2" <<<"$out" || fail "dciodvfy did not recognise $1 as $2"
 }
 check_iod "$T/a/study1/series2/IM00003.dcm" MRImage
 timeout 60 "$GEN" -q --out "$T/ct" --modality CT --transfer-syntax implicit --series 1 --slices 2 --rows 32 --cols 32
 check_iod "$T/ct/study1/series1/IM00002.dcm" CTImage
-dcmdump "$T/ct/study1/series1/IM00002.dcm" | grep -q '(0002,0010) UI =LittleEndianImplicit' ||
+# Here-strings, not pipes: with pipefail, `grep -q` closing the pipe early fails the producer.
+ct_dump=$(dcmdump "$T/ct/study1/series1/IM00002.dcm")
+grep -q '(0002,0010) UI =LittleEndianImplicit' <<<"$ct_dump" ||
   fail "--transfer-syntax implicit not honoured"
 
 echo "== routing comments"
 timeout 60 "$GEN" -q --out "$T/r" --project PRJ1 --subject SUBJ_01 --session SESS-01 --series 1 --slices 1 --rows 16 --cols 16
 dump=$(dcmdump "$T/r/study1/series1/IM00001.dcm")
-echo "$dump" | grep -F '(0010,4000) LT [Project: PRJ1 Subject: SUBJ_01 Session: SESS-01]' ||
+grep -F '(0010,4000) LT [Project: PRJ1 Subject: SUBJ_01 Session: SESS-01]' <<<"$dump" ||
   fail "PatientComments assignment missing"
-echo "$dump" | grep -qF '(0010,0020) LO [SESS-01]' || fail "PatientID should be the session label"
-dcmdump "$T/a/study1/series1/IM00001.dcm" | grep -q '(0010,4000)' &&
+grep -qF '(0010,0020) LO [SESS-01]' <<<"$dump" || fail "PatientID should be the session label"
+plain_dump=$(dcmdump "$T/a/study1/series1/IM00001.dcm")
+grep -q '(0010,4000)' <<<"$plain_dump" &&
   fail "PatientComments written without --project/--subject/--session"
 
 echo "== bad arguments are rejected"

@@ -114,7 +114,8 @@ jls=$(grep -F '1.2.840.10008.1.2.4.80' "$T/received.log" | awk '{print $2}')
 [ "$(tsuid "$jls")" = "=JPEGLSLossless" ] || fail "JPEG-LS meta header"
 # The routing comment survives the trip.
 for f in $(awk '{print $2}' "$T/received.log"); do
-  if dcmdump -q "$f" | grep -qF '(0010,4000) LT [Project: P1 Subject: S1 Session: E1]'; then
+  dump=$(dcmdump -q "$f")
+  if grep -qF '(0010,4000) LT [Project: P1 Subject: S1 Session: E1]' <<<"$dump"; then
     found=1
   fi
 done
