@@ -2,7 +2,19 @@
 
 namespace xnatctl::host {
 
-// Built-in command groups register here (auth, whoami, config, session list, scan list).
-void register_builtin_commands(CommandRegistry& /*registry*/) {}
+// Defined in host/commands/<group>.cpp.
+void register_auth_commands(CommandRegistry& registry);
+void register_whoami_command(CommandRegistry& registry);
+void register_config_commands(CommandRegistry& registry);
+void register_session_list_command(CommandRegistry& registry);
+void register_scan_list_command(CommandRegistry& registry);
+
+void register_builtin_commands(CommandRegistry& registry) {
+  register_auth_commands(registry);
+  register_whoami_command(registry);
+  register_config_commands(registry);
+  register_session_list_command(registry);
+  register_scan_list_command(registry);
+}
 
 }  // namespace xnatctl::host

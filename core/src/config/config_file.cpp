@@ -9,9 +9,11 @@
 namespace xnatctl::config {
 namespace {
 
+// "FILE:LINE", the form compilers use and the host's plugin policy reader uses for the same
+// file, so editors can jump to it.
 std::string where(const std::filesystem::path& path, const YAML::Mark& mark) {
-  std::string text = "config file " + path.string();
-  if (mark.line >= 0) text += " line " + std::to_string(mark.line + 1);
+  std::string text = path.string();
+  if (mark.line >= 0) text += ":" + std::to_string(mark.line + 1);
   return text;
 }
 

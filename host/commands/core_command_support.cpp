@@ -1,0 +1,52 @@
+#include "commands/core_command_support.hpp"
+
+#include <mutex>
+#include <ostream>
+
+#include "xnatctl/config/paths.hpp"
+#include "xnatctl/error.hpp"
+
+namespace xnatctl::host {
+
+auth::ConnectOptions connect_options(const Invocation& invocation) {
+  auth::ConnectOptions options;
+  options.profile = invocation.globals().profile;
+  if (invocation.globals().verbosity > 0) {
+    // Transport workers log from several threads; one line at a time.
+    auto mutex = std::make_shared<std::mutex>();
+    std::ostream* err = &invocation.err();
+    options.log = [mutex, err](const std::string& line) {
+      std::lock_guard lock(*mutex);
+      *err << "debug: http: " << line << '\n';
+    };
+  }
+  return options;
+}
+
+output::Format output_format(const Invocation& invocation, const config::Config& config) {
+  return output::resolve_format(invocation.globals().output, invocation.globals().quiet, config);
+}
+
+config::ConfigFile load_config_file() {
+  return config::ConfigFile::load(config::config_file_path(config::Environment::process()));
+}
+
+std::string read_secret_line(std::istream& in) {
+  std::string line;
+  if (!std::getline(in, line)) throw UsageError("--password-stdin: nothing to read on stdin");
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+  return line;
+}
+
+OptionSpec make_option(std::string name, char short_name, OptionKind kind, std::string help,
+                       std::string value_name) {
+  OptionSpec option;
+  option.name = std::move(name);
+  option.short_name = short_name;
+  option.kind = kind;
+  option.help = std::move(help);
+  option.value_name = std::move(value_name);
+  return option;
+}
+
+}  // namespace xnatctl::host
