@@ -53,8 +53,11 @@ class DicomReceiver {
   // Binds and starts accepting; returns the bound port. Throws std::runtime_error if the port
   // cannot be bound or the receiver was already started.
   std::uint16_t start();
-  // Stops accepting, ends open associations (idle ones within ~1 s) and joins every thread.
-  // Idempotent.
+  // Stops accepting, A-ABORTs open associations (idle ones within ~1 s) and joins every thread.
+  // Idempotent; start() may be called again afterwards. Limits: a peer stalled in the middle of
+  // a dataset holds its thread up to the 30 s DIMSE timeout, and a connection that never sends
+  // its A-ASSOCIATE-RQ holds the acceptor up to the 5 s ACSE timeout (DCMTK reads the request
+  // inside ASC_receiveAssociation, where it cannot be interrupted).
   void stop();
 
  private:
