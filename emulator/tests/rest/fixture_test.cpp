@@ -7,7 +7,9 @@
 using namespace xnatctl::test_support;
 
 TEST_CASE("EmulatorFixture starts xnat-emulator on a free port and stops it", "[support]") {
-  EmulatorFixture emu({.extra_args = {"--project", "P1"}});
+  EmulatorOptions options;
+  options.extra_args = {"--project", "P1"};
+  EmulatorFixture emu(options);
   REQUIRE(emu.http_port() != 0);
   auto r = run_process("curl", {"-s", "-u", "admin:admin", emu.base_url() + "/data/auth"},
                        std::chrono::seconds(20));
@@ -20,7 +22,9 @@ TEST_CASE("EmulatorFixture starts xnat-emulator on a free port and stops it", "[
 }
 
 TEST_CASE("EmulatorFixture serves HTTPS with a generated self-signed certificate", "[support]") {
-  EmulatorFixture emu({.tls = true});
+  EmulatorOptions options;
+  options.tls = true;
+  EmulatorFixture emu(options);
   auto r = run_process("curl",
                        {"-s", "--cacert", emu.tls_cert_file().string(), "-u", "admin:admin",
                         emu.base_url() + "/xapi/users/username"},

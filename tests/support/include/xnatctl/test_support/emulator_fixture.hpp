@@ -2,7 +2,9 @@
 // --port 0, --port-file and --max-runtime (so a crashed test never leaves it running), waits
 // for the port file, and stops it by PID (SIGTERM, then SIGKILL) in the destructor.
 //
-//   xnatctl::test_support::EmulatorFixture emu({.extra_args = {"--project", "P1:4"}});
+//   xnatctl::test_support::EmulatorOptions options;
+//   options.extra_args = {"--project", "P1:4"};
+//   xnatctl::test_support::EmulatorFixture emu(options);
 //   auto url = emu.base_url();   // "http://127.0.0.1:PORT"; default user admin:admin
 //
 // The emulator binary is found from the XNAT_EMULATOR environment variable, else the path
