@@ -41,6 +41,9 @@ int run(const std::vector<std::string>& args) {
     for (const auto& w : warnings) std::cerr << "warning: " << w << '\n';
   }
   HostServices services(std::cout, std::cerr, split.globals.verbosity);
+  services.set_plugin_settings([&catalog](const std::string& id, const std::string& key) {
+    return catalog.setting(id, key);
+  });
 
   CommandRegistry registry;
   register_builtin_commands(registry);

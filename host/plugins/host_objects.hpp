@@ -21,6 +21,8 @@ class HostServices;
 struct xc_host {
   std::string plugin_id;
   xnatctl::host::HostServices* services = nullptr;
+  std::mutex config_mutex;
+  std::map<std::string, std::string> config_values;  // backs the views config_get hands out
 };
 
 struct xc_invocation {

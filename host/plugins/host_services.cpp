@@ -58,17 +58,21 @@ xc_status config_get(xc_host* host, const char* key, xc_str* out) {
   return xc::guard(&error, [&] {
     const std::string_view k(key);
     constexpr std::string_view kProfile = "profile.";
-    if (k.substr(0, kProfile.size()) != kProfile || !host->services->profile()) return XC_NOT_FOUND;
-    const std::string name(k.substr(kProfile.size()));
-    if (name == "password" || name == "username" || name == "token")
-      return XC_NOT_FOUND;  // never to plugins
-    auto value = host->services->profile()(name);
+    constexpr std::string_view kPlugin = "plugin.";
+    std::optional<std::string> value;
+    if (k.substr(0, kProfile.size()) == kProfile && host->services->profile()) {
+      const std::string name(k.substr(kProfile.size()));
+      if (name == "password" || name == "username" || name == "token")
+        return XC_NOT_FOUND;  // never to plugins
+      value = host->services->profile()(name);
+    } else if (k.substr(0, kPlugin.size()) == kPlugin && host->services->plugin_settings()) {
+      value =
+          host->services->plugin_settings()(host->plugin_id, std::string(k.substr(kPlugin.size())));
+    }
     if (!value) return XC_NOT_FOUND;
-    // Stored per handle so the view stays valid until shutdown, as sdk.h promises.
-    static std::mutex mutex;
-    static std::map<std::string, std::string> cache;
-    std::lock_guard lock(mutex);
-    return view_of(cache[host->plugin_id + "\n" + name] = *value, out);
+    // Kept per handle and key so the view stays valid until shutdown, as sdk.h promises.
+    std::lock_guard lock(host->config_mutex);
+    return view_of(host->config_values[std::string(k)] = *value, out);
   });
 }
 

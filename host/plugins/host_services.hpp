@@ -26,6 +26,10 @@ class HostServices {
   // The core HTTP client, once the command needs a server (set by the host before run()).
   void set_http(HttpSender sender) { http_ = std::move(sender); }
   void set_profile_lookup(ProfileLookup lookup) { profile_ = std::move(lookup); }
+  using SettingLookup = std::function<std::optional<std::string>(const std::string& plugin_id,
+                                                                 const std::string& key)>;
+  void set_plugin_settings(SettingLookup lookup) { settings_ = std::move(lookup); }
+  const SettingLookup& plugin_settings() const { return settings_; }
 
   // Wraps `inv` for a plugin call; after the call, finish() flushes any records.
   std::unique_ptr<xc_invocation> wrap(const Invocation& inv);
@@ -49,6 +53,7 @@ class HostServices {
   int verbosity_;
   HttpSender http_;
   ProfileLookup profile_;
+  SettingLookup settings_;
 };
 
 }  // namespace xnatctl::host

@@ -54,6 +54,7 @@ PluginCatalog PluginCatalog::discover(const CatalogSettings& settings,
   }
 
   PluginCatalog catalog;
+  catalog.policy_ = policy;
   std::set<std::string> seen;
   for (const SearchDir& dir : plugin_search_dirs(inputs)) {
     for (PluginCandidate& candidate : scan_plugin_dir(dir)) {

@@ -79,10 +79,16 @@ class PluginCatalog {
   // Calls shutdown() on every initialised plugin, in reverse order of initialisation.
   void shutdown();
 
+  // `plugins.settings.<id>.<key>` from the policy files.
+  std::optional<std::string> setting(const std::string& id, const std::string& key) const {
+    return policy_.setting(id, key);
+  }
+
   // Explains why no transport `name` is available (disabled, failed, missing).
   std::string unavailable_reason(const std::string& transport_name) const;
 
  private:
+  PluginPolicy policy_;
   std::vector<PluginRecord> plugins_;
   std::vector<PluginRecord*> init_order_;
 };

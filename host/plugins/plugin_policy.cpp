@@ -41,6 +41,21 @@ void read_lists(const YAML::Node& section, const std::filesystem::path& file,
   }
 }
 
+void read_settings(const YAML::Node& section, const std::filesystem::path& file,
+                   std::map<std::string, std::map<std::string, std::string>>& settings) {
+  const YAML::Node all = section["settings"];
+  if (!all) return;
+  if (!all.IsMap())
+    throw Error(file.string() + ": plugins.settings must map plugin ids to settings",
+                ExitCode::kUsage);
+  for (const auto& plugin : all) {
+    for (const auto& kv : plugin.second) {
+      settings[plugin.first.as<std::string>()][kv.first.as<std::string>()] =
+          kv.second.as<std::string>();
+    }
+  }
+}
+
 }  // namespace
 
 PluginPolicy PluginPolicy::load(const std::vector<std::filesystem::path>& system_files,
@@ -54,6 +69,7 @@ PluginPolicy PluginPolicy::load(const std::vector<std::filesystem::path>& system
     const YAML::Node section = plugins_section(file);
     if (!section) continue;
     read_lists(section, file, policy.system_);
+    read_settings(section, file, policy.settings_);
     if (const auto locked = section["locked"]) {
       if (locked.IsScalar()) {
         policy.lock_all_ = policy.lock_all_ || locked.as<bool>();
@@ -73,6 +89,7 @@ PluginPolicy PluginPolicy::load(const std::vector<std::filesystem::path>& system
     if (std::filesystem::is_regular_file(*user_config, ec)) {
       if (const YAML::Node section = plugins_section(*user_config)) {
         read_lists(section, *user_config, policy.user_);
+        read_settings(section, *user_config, policy.settings_);
       }
     }
   }
@@ -84,6 +101,15 @@ PluginPolicy PluginPolicy::load(const std::vector<std::filesystem::path>& system
     }
   }
   return policy;
+}
+
+std::optional<std::string> PluginPolicy::setting(const std::string& id,
+                                                 const std::string& key) const {
+  const auto plugin = settings_.find(id);
+  if (plugin == settings_.end()) return std::nullopt;
+  const auto value = plugin->second.find(key);
+  if (value == plugin->second.end()) return std::nullopt;
+  return value->second;
 }
 
 PluginDecision PluginPolicy::decide(const std::string& id) const {

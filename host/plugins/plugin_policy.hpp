@@ -11,6 +11,7 @@
 // The decision is made from the file stem alone, before the library is opened.
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -40,6 +41,10 @@ class PluginPolicy {
 
   PluginDecision decide(const std::string& id) const;
 
+  // A plugin's own setting, `plugins.settings.<id>.<key>`: the user's config overrides the
+  // system file (settings are preferences, not policy).
+  std::optional<std::string> setting(const std::string& id, const std::string& key) const;
+
   // The system files may also forbid user-supplied search paths (`user_paths: false`).
   bool user_paths_allowed() const { return user_paths_allowed_; }
   const std::vector<std::filesystem::path>& system_search_paths() const {
@@ -56,6 +61,7 @@ class PluginPolicy {
   bool user_paths_allowed_ = true;
   std::vector<std::filesystem::path> system_search_paths_;
   std::vector<std::filesystem::path> system_files_read_;
+  std::map<std::string, std::map<std::string, std::string>> settings_;  // id -> key -> value
 };
 
 }  // namespace xnatctl::host

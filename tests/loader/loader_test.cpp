@@ -5,12 +5,12 @@
 // Private install trees rather than --plugin-dir, because the host ignores user-supplied
 // plugin paths when it runs as root (which CI does); the root rule itself is tested below.
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -28,7 +28,8 @@ using xnatctl::test_support::RunResult;
 
 namespace {
 
-const std::vector<std::string> kBundled = {"cstore", "prearchive", "resource", "rest_gradual", "rest_zip"};
+const std::vector<std::string> kBundled = {"cstore", "prearchive", "resource", "rest_gradual",
+                                           "rest_zip"};
 
 class InstallTree {
  public:
@@ -54,7 +55,8 @@ class InstallTree {
   fs::path plugin_dir() const { return root_ / XNATCTL_PLUGIN_SUBDIR; }
 
   InstallTree& bundled() {
-    for (const auto& id : kBundled) copy_plugin(fs::path(XNATCTL_BUNDLED_PLUGIN_DIR) / (id + ".so"));
+    for (const auto& id : kBundled)
+      copy_plugin(fs::path(XNATCTL_BUNDLED_PLUGIN_DIR) / (id + ".so"));
     return *this;
   }
   InstallTree& fixture(const std::string& dir, const std::string& id) {
@@ -73,7 +75,8 @@ class InstallTree {
     std::ofstream(root_ / "home" / ".config" / "xnatctl" / "config.yaml") << yaml;
   }
 
-  RunResult run(const std::vector<std::string>& args, std::map<std::string, std::string> env = {}) const {
+  RunResult run(const std::vector<std::string>& args,
+                std::map<std::string, std::string> env = {}) const {
     ChildOptions options;
     env.emplace("HOME", (root_ / "home").string());
     env.emplace("XDG_CONFIG_HOME", "");
@@ -95,9 +98,13 @@ std::map<std::string, std::pair<std::string, std::string>> plugin_states(const R
   const auto array = Poco::JSON::Parser().parse(r.stdout_text).extract<Poco::JSON::Array::Ptr>();
   for (size_t i = 0; i < array->size(); ++i) {
     const auto item = array->getObject(static_cast<unsigned>(i));
-    const std::string key = item->getValue<std::string>("id") + (item->getValue<std::string>("origin") == "install" ? "" : "@" + item->getValue<std::string>("origin"));
+    const std::string key =
+        item->getValue<std::string>("id") + (item->getValue<std::string>("origin") == "install"
+                                                 ? ""
+                                                 : "@" + item->getValue<std::string>("origin"));
     if (states.count(key) != 0) {
-      states[key + "#2"] = {item->getValue<std::string>("state"), item->getValue<std::string>("reason")};
+      states[key + "#2"] = {item->getValue<std::string>("state"),
+                            item->getValue<std::string>("reason")};
     } else {
       states[key] = {item->getValue<std::string>("state"), item->getValue<std::string>("reason")};
     }
@@ -105,7 +112,9 @@ std::map<std::string, std::pair<std::string, std::string>> plugin_states(const R
   return states;
 }
 
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
 
 }  // namespace
 
@@ -117,7 +126,8 @@ TEST_CASE("the five bundled plugins load and are enabled", "[loader]") {
   for (const auto& id : kBundled) CHECK(states.at(id).first == "enabled");
 }
 
-TEST_CASE("an administrator's disabled+locked cstore cannot be used or re-enabled", "[loader][policy]") {
+TEST_CASE("an administrator's disabled+locked cstore cannot be used or re-enabled",
+          "[loader][policy]") {
   InstallTree tree;
   tree.bundled();
   tree.system_policy("plugins:\n  disabled: [cstore]\n  locked: [cstore]\n");
@@ -128,18 +138,21 @@ TEST_CASE("an administrator's disabled+locked cstore cannot be used or re-enable
   CHECK(contains(states.at("cstore").second, "locked"));
   CHECK(states.at("rest_zip").first == "enabled");
 
-  const RunResult upload = tree.run({"session", "upload-dicom", "/nonexistent", "--host", "h", "--called-aet", "X"});
+  const RunResult upload =
+      tree.run({"session", "upload-dicom", "/nonexistent", "--host", "h", "--called-aet", "X"});
   CHECK(upload.exit_status == 5);
   CHECK(contains(upload.stderr_text, "disabled by the administrator"));
   CHECK(upload.stdout_text.empty());
 }
 
-TEST_CASE("without a lock the user may re-enable; user config and env may disable", "[loader][policy]") {
+TEST_CASE("without a lock the user may re-enable; user config and env may disable",
+          "[loader][policy]") {
   InstallTree tree;
   tree.bundled();
   tree.system_policy("plugins:\n  disabled: [cstore, resource]\n");
   tree.user_config("plugins:\n  enabled: [cstore]\n  disabled: [prearchive]\n");
-  const auto states = plugin_states(tree.run({"plugin", "list", "-o", "json"}, {{"XNATCTL_DISABLE_PLUGINS", "rest_gradual"}}));
+  const auto states = plugin_states(
+      tree.run({"plugin", "list", "-o", "json"}, {{"XNATCTL_DISABLE_PLUGINS", "rest_gradual"}}));
   CHECK(states.at("cstore").first == "enabled");
   CHECK(contains(states.at("cstore").second, "re-enabled by the user"));
   CHECK(states.at("resource").first == "disabled by system");
@@ -147,10 +160,12 @@ TEST_CASE("without a lock the user may re-enable; user config and env may disabl
   CHECK(states.at("rest_gradual").first == "disabled by env");
   CHECK(states.at("rest_zip").first == "enabled");
 
-  const RunResult gradual = tree.run({"session", "upload", "/tmp", "-S", "s", "-E", "e", "--gradual"},
-                                     {{"XNATCTL_DISABLE_PLUGINS", "rest_gradual"}});
+  const RunResult gradual =
+      tree.run({"session", "upload", "/tmp", "-S", "s", "-E", "e", "--gradual"},
+               {{"XNATCTL_DISABLE_PLUGINS", "rest_gradual"}});
   CHECK(gradual.exit_status == 5);
-  CHECK(contains(gradual.stderr_text, "'rest_gradual' transport is disabled by XNATCTL_DISABLE_PLUGINS"));
+  CHECK(contains(gradual.stderr_text,
+                 "'rest_gradual' transport is disabled by XNATCTL_DISABLE_PLUGINS"));
 }
 
 TEST_CASE("an allow-list in the system file disables everything else", "[loader][policy]") {
@@ -163,7 +178,8 @@ TEST_CASE("an allow-list in the system file disables everything else", "[loader]
   CHECK(contains(states.at("cstore").second, "allow-list"));
 }
 
-TEST_CASE("a malformed policy file is a one-line error naming the file and line", "[loader][policy]") {
+TEST_CASE("a malformed policy file is a one-line error naming the file and line",
+          "[loader][policy]") {
   InstallTree tree;
   tree.bundled();
   tree.system_policy("plugins:\n  disabled: [cstore\n");
@@ -173,7 +189,8 @@ TEST_CASE("a malformed policy file is a one-line error naming the file and line"
   CHECK(std::count(r.stderr_text.begin(), r.stderr_text.end(), '\n') == 1);
 }
 
-TEST_CASE("a disabled plugin is never opened: its global constructor never runs", "[loader][policy]") {
+TEST_CASE("a disabled plugin is never opened: its global constructor never runs",
+          "[loader][policy]") {
   InstallTree tree;
   tree.fixture("marker", "fixture_marker");
   const fs::path marker = tree.root() / "marker-written";
@@ -182,21 +199,29 @@ TEST_CASE("a disabled plugin is never opened: its global constructor never runs"
   SECTION("disabled by the environment") {
     auto with_env = env;
     with_env["XNATCTL_DISABLE_PLUGINS"] = "fixture_marker";
-    CHECK(plugin_states(tree.run({"plugin", "list", "-o", "json"}, with_env)).at("fixture_marker").first == "disabled by env");
+    CHECK(plugin_states(tree.run({"plugin", "list", "-o", "json"}, with_env))
+              .at("fixture_marker")
+              .first == "disabled by env");
     CHECK_FALSE(fs::exists(marker));
   }
   SECTION("disabled by the system file") {
     tree.system_policy("plugins:\n  disabled: [fixture_marker]\n");
-    CHECK(plugin_states(tree.run({"plugin", "list", "-o", "json"}, env)).at("fixture_marker").first == "disabled by system");
+    CHECK(
+        plugin_states(tree.run({"plugin", "list", "-o", "json"}, env)).at("fixture_marker").first ==
+        "disabled by system");
     CHECK_FALSE(fs::exists(marker));
   }
   SECTION("disabled by the user config") {
     tree.user_config("plugins:\n  disabled: [fixture_marker]\n");
-    CHECK(plugin_states(tree.run({"plugin", "list", "-o", "json"}, env)).at("fixture_marker").first == "disabled by user");
+    CHECK(
+        plugin_states(tree.run({"plugin", "list", "-o", "json"}, env)).at("fixture_marker").first ==
+        "disabled by user");
     CHECK_FALSE(fs::exists(marker));
   }
   SECTION("enabled: the constructor does run, so the checks above can fail") {
-    CHECK(plugin_states(tree.run({"plugin", "list", "-o", "json"}, env)).at("fixture_marker").first == "enabled");
+    CHECK(
+        plugin_states(tree.run({"plugin", "list", "-o", "json"}, env)).at("fixture_marker").first ==
+        "enabled");
     CHECK(fs::exists(marker));
   }
 }
@@ -214,7 +239,9 @@ TEST_CASE("each broken plugin is reported with its reason and the host keeps wor
   const auto states = plugin_states(tree.run({"plugin", "list", "-o", "json"}));
 
   CHECK(states.at("fixture_good").first == "enabled");
-  CHECK(states.at("fixture_null") == std::make_pair(std::string("ABI mismatch"), std::string("entry point returned no descriptor (NULL)")));
+  CHECK(states.at("fixture_null") ==
+        std::make_pair(std::string("ABI mismatch"),
+                       std::string("entry point returned no descriptor (NULL)")));
   CHECK(states.at("fixture_major").first == "ABI mismatch");
   CHECK(contains(states.at("fixture_major").second, "ABI 2.0"));
   CHECK(contains(states.at("fixture_major").second, "major versions differ"));
@@ -223,11 +250,13 @@ TEST_CASE("each broken plugin is reported with its reason and the host keeps wor
   CHECK(contains(states.at("fixture_minor").second, "plugin ABI 1.1"));
   CHECK(contains(states.at("fixture_minor").second, "ABI 1.0"));
   CHECK(states.at("fixture_wrong_id").first == "conflict");
-  CHECK(contains(states.at("fixture_wrong_id").second, "'something_else' differs from the file name 'fixture_wrong_id'"));
+  CHECK(contains(states.at("fixture_wrong_id").second,
+                 "'something_else' differs from the file name 'fixture_wrong_id'"));
   CHECK(states.at("fixture_no_entry").first == "failed to open");
   CHECK(contains(states.at("fixture_no_entry").second, "no 'xc_plugin_entry' symbol"));
   CHECK(states.at("fixture_z_clash").first == "conflict");
-  CHECK(contains(states.at("fixture_z_clash").second, "command 'fixture_good hello' is already provided by fixture_good"));
+  CHECK(contains(states.at("fixture_z_clash").second,
+                 "command 'fixture_good hello' is already provided by fixture_good"));
   CHECK(states.at("fixture_z_clash_builtin").first == "conflict");
   CHECK(contains(states.at("fixture_z_clash_builtin").second, "already provided by built-in"));
 
@@ -242,7 +271,8 @@ TEST_CASE("a duplicate id is shadowed by the first one found", "[loader]") {
   tree.fixture("good", "fixture_good");
   const fs::path user_dir = tree.root() / "home" / ".local" / "share" / "xnatctl" / "plugins";
   fs::create_directories(user_dir);
-  fs::copy_file(fs::path(XNATCTL_FIXTURE_DIR) / "duplicate_id" / "fixture_good.so", user_dir / "fixture_good.so");
+  fs::copy_file(fs::path(XNATCTL_FIXTURE_DIR) / "duplicate_id" / "fixture_good.so",
+                user_dir / "fixture_good.so");
   if (::geteuid() == 0) {
     // Root ignores the user plugin dir altogether, so nothing is shadowed here.
     const auto states = plugin_states(tree.run({"plugin", "list", "-o", "json"}));
@@ -260,7 +290,9 @@ TEST_CASE("a plugin whose init throws fails that command only, with a clear mess
   tree.fixture("init_throws", "fixture_init").fixture("good", "fixture_good");
   const RunResult boom = tree.run({"fixture_init", "hello"});
   CHECK(boom.exit_status == 1);
-  CHECK(contains(boom.stderr_text, "error: plugin 'fixture_init' failed to initialise: fixture init failure on purpose"));
+  CHECK(contains(
+      boom.stderr_text,
+      "error: plugin 'fixture_init' failed to initialise: fixture init failure on purpose"));
   CHECK(tree.run({"fixture_good", "hello"}).exit_status == 0);
 }
 
@@ -277,27 +309,32 @@ TEST_CASE("user-supplied plugin paths are ignored when running as root", "[loade
   InstallTree tree;
   const fs::path dir = fs::path(XNATCTL_FIXTURE_DIR) / "good";
   if (::geteuid() != 0) {
-    const auto states = plugin_states(tree.run({"plugin", "list", "-o", "json", "--plugin-dir", dir.string()}));
+    const auto states =
+        plugin_states(tree.run({"plugin", "list", "-o", "json", "--plugin-dir", dir.string()}));
     CHECK(states.at("fixture_good@--plugin-dir").first == "enabled");
     return;
   }
   const RunResult as_root = tree.run({"plugin", "list", "-o", "json", "--plugin-dir", dir.string()},
                                      {{"XNATCTL_PLUGIN_PATH", dir.string()}});
   CHECK(plugin_states(as_root).empty());
-  CHECK(contains(as_root.stderr_text, "running as root: ignoring --plugin-dir and XNATCTL_PLUGIN_PATH"));
+  CHECK(contains(as_root.stderr_text,
+                 "running as root: ignoring --plugin-dir and XNATCTL_PLUGIN_PATH"));
 }
 
-TEST_CASE("plugin commands get host-rendered output, env precedence and status mapping", "[loader][cli]") {
+TEST_CASE("plugin commands get host-rendered output, env precedence and status mapping",
+          "[loader][cli]") {
   InstallTree tree;
   tree.fixture("good", "fixture_good");
 
-  const RunResult env = tree.run({"fixture_good", "hello", "word", "-o", "json"}, {{"XNATCTL_FIXTURE_NAME", "Env"}});
+  const RunResult env =
+      tree.run({"fixture_good", "hello", "word", "-o", "json"}, {{"XNATCTL_FIXTURE_NAME", "Env"}});
   CHECK(env.exit_status == 0);
   CHECK(contains(env.stdout_text, "\"greeting\": \"hello Env\""));
   CHECK(contains(env.stdout_text, "\"positional\": \"word\""));
 
   // Global options work after the command words too, and the command line beats env.
-  const RunResult quiet = tree.run({"fixture_good", "hello", "--name", "Cli", "-q"}, {{"XNATCTL_FIXTURE_NAME", "Env"}});
+  const RunResult quiet =
+      tree.run({"fixture_good", "hello", "--name", "Cli", "-q"}, {{"XNATCTL_FIXTURE_NAME", "Env"}});
   CHECK(quiet.stdout_text == "hello Cli\n");
   CHECK(tree.run({"-q", "fixture_good", "hello"}).stdout_text == "hello world\n");
 
@@ -311,13 +348,26 @@ TEST_CASE("plugin commands get host-rendered output, env precedence and status m
 
   const RunResult help = tree.run({"session", "upload", "--help"});
   CHECK(help.exit_status == 0);
-  CHECK(contains(help.stdout_text, "Options of the 'fixture_good_transport' transport (fixture_good)"));
+  CHECK(contains(help.stdout_text,
+                 "Options of the 'fixture_good_transport' transport (fixture_good)"));
   CHECK(contains(help.stdout_text, "--fixture-level"));
 
   const RunResult info = tree.run({"plugin", "info", "fixture_good", "-o", "json"});
   CHECK(info.exit_status == 0);
-  const auto object = Poco::JSON::Parser().parse(info.stdout_text).extract<Poco::JSON::Object::Ptr>();
+  const auto object =
+      Poco::JSON::Parser().parse(info.stdout_text).extract<Poco::JSON::Object::Ptr>();
   CHECK(object->getValue<std::string>("version") == "9.9.9");
   CHECK(object->getArray("commands")->size() == 2);
-  CHECK(object->getArray("transports")->getObject(0)->getValue<std::string>("command") == "session upload");
+  CHECK(object->getArray("transports")->getObject(0)->getValue<std::string>("command") ==
+        "session upload");
+}
+
+TEST_CASE("plugin settings come from the system file, overridden by the user config",
+          "[loader][policy]") {
+  InstallTree tree;
+  tree.fixture("good", "fixture_good");
+  tree.system_policy("plugins:\n  settings:\n    fixture_good:\n      greeting: bonjour\n");
+  CHECK(tree.run({"fixture_good", "hello", "-q"}).stdout_text == "bonjour world\n");
+  tree.user_config("plugins:\n  settings:\n    fixture_good:\n      greeting: hola\n");
+  CHECK(tree.run({"fixture_good", "hello", "-q"}).stdout_text == "hola world\n");
 }
