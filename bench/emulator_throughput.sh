@@ -70,7 +70,8 @@ bench_gradual() {
     local i=0
     for f in "${files[@]}"; do
       local w=$((i % WORKERS))
-      printf 'url = "%s/data/services/import/%s?import-handler=gradual-DICOM&PROJECT_ID=BENCH&EXPT_LABEL=G%s"\nuser = "admin:admin"\nheader = "Content-Type: application/dicom"\ndata-binary = "@%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nnext\n' \
+      [[ -s "$shm/cfg$w" ]] && echo next >>"$shm/cfg$w"
+      printf 'url = "%s/data/services/import/%s?import-handler=gradual-DICOM&PROJECT_ID=BENCH&EXPT_LABEL=G%s"\nuser = "admin:admin"\nheader = "Content-Type: application/dicom"\ndata-binary = "@%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
         "$url" "$(basename "$f")_$i" "$r" "$f" >>"$shm/cfg$w"
       i=$((i + 1))
     done

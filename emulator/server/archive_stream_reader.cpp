@@ -36,28 +36,36 @@ la_ssize_t read_callback(struct archive* a, void* client, const void** out) {
   }
 }
 
-// std::istream over archive_read_data() for the current entry.
+// std::istream over the current entry, zero-copy: archive_read_data_block() hands out
+// libarchive's own buffers (for tar they point into the read-callback buffer).
 class EntryBuf : public std::streambuf {
  public:
-  EntryBuf(struct archive* a, Source& src) : a_(a), src_(src), buffer_(256 * 1024) {}
+  EntryBuf(struct archive* a, Source& src) : a_(a), src_(src) {}
 
  protected:
   int_type underflow() override {
-    la_ssize_t n = archive_read_data(a_, buffer_.data(), buffer_.size());
-    if (n < 0) {
-      if (src_.error) std::rethrow_exception(src_.error);
-      throw ArchiveReadError(archive_error_string(a_) ? archive_error_string(a_)
-                                                      : "archive read error");
+    const void* block = nullptr;
+    size_t size = 0;
+    la_int64_t offset = 0;
+    while (true) {
+      const int rc = archive_read_data_block(a_, &block, &size, &offset);
+      if (rc == ARCHIVE_EOF) return traits_type::eof();
+      if (rc < ARCHIVE_WARN) {
+        if (src_.error) std::rethrow_exception(src_.error);
+        throw ArchiveReadError(archive_error_string(a_) ? archive_error_string(a_)
+                                                        : "archive read error");
+      }
+      if (size == 0) continue;
+      // Sparse entries would need zero fill at `offset`; DICOM uploads are never sparse.
+      char* p = static_cast<char*>(const_cast<void*>(block));
+      setg(p, p, p + size);
+      return traits_type::to_int_type(*p);
     }
-    if (n == 0) return traits_type::eof();
-    setg(buffer_.data(), buffer_.data(), buffer_.data() + n);
-    return traits_type::to_int_type(buffer_[0]);
   }
 
  private:
   struct archive* a_;
   Source& src_;
-  std::vector<char> buffer_;
 };
 
 class EntryStream : public std::istream {

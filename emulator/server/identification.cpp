@@ -1,6 +1,7 @@
 #include "identification.hpp"
 
-#include <regex>
+#include <cctype>
+#include <vector>
 
 namespace xnatctl::emulator {
 namespace {
@@ -12,12 +13,39 @@ std::string trim(const std::string& s) {
 }
 }  // namespace
 
+// Equivalent of dicom-xnat's case-insensitive pattern
+//   (?:^|.*[\s,;]) KEY \s* : \s* ([\w-]*) (?:$|[\s,;].*)
+// matched greedily, i.e. the last well-formed occurrence wins. Hand-written because building a
+// std::regex per object dominated the import profile.
 std::optional<std::string> extract_assignment(const std::string& text, const std::string& key) {
-  // (?:^|.*[\s,;]) key \s* : \s* ([\w-]*) (?:$|[\s,;].*)   — case-insensitive (§7.3).
-  const std::regex re("(?:^|[\\s\\S]*[\\s,;])" + key + "\\s*:\\s*([\\w-]*)(?:$|[\\s,;][\\s\\S]*)",
-                      std::regex::icase);
-  std::smatch m;
-  if (std::regex_match(text, m, re) && m[1].length() > 0) return m[1].str();
+  auto is_sep = [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) || c == ',' || c == ';';
+  };
+  auto is_word = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  };
+  auto key_at = [&](std::size_t i) {
+    if (i + key.size() > text.size()) return false;
+    for (std::size_t k = 0; k < key.size(); ++k)
+      if (std::tolower(static_cast<unsigned char>(text[i + k])) !=
+          std::tolower(static_cast<unsigned char>(key[k])))
+        return false;
+    return true;
+  };
+  if (text.size() < key.size()) return std::nullopt;
+  for (std::size_t i = text.size() - key.size() + 1; i-- > 0;) {
+    if ((i > 0 && !is_sep(text[i - 1])) || !key_at(i)) continue;
+    std::size_t p = i + key.size();
+    while (p < text.size() && std::isspace(static_cast<unsigned char>(text[p]))) ++p;
+    if (p >= text.size() || text[p] != ':') continue;
+    ++p;
+    while (p < text.size() && std::isspace(static_cast<unsigned char>(text[p]))) ++p;
+    const std::size_t value_start = p;
+    while (p < text.size() && is_word(text[p])) ++p;
+    if (p < text.size() && !is_sep(text[p])) continue;
+    if (p == value_start) return std::nullopt;
+    return text.substr(value_start, p - value_start);
+  }
   return std::nullopt;
 }
 

@@ -1,6 +1,7 @@
 #include "object_ingest.hpp"
 
 #include <fstream>
+#include <memory>
 #include <vector>
 
 #include "dicom_naming.hpp"
@@ -33,13 +34,16 @@ std::string scan_date_of(const std::string& date, const std::string& time) {
 }
 
 void copy_stream(std::istream& in, std::ostream* out, std::uint64_t& bytes) {
-  std::vector<char> buf(256 * 1024);
+  // One uninitialised buffer per thread: allocating and zeroing 256 KiB per object showed up
+  // in the import profile.
+  constexpr std::size_t kSize = 256 * 1024;
+  thread_local std::unique_ptr<char[]> buf(new char[kSize]);
   while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    in.read(buf.get(), static_cast<std::streamsize>(kSize));
     auto n = in.gcount();
     if (n <= 0) break;
     bytes += static_cast<std::uint64_t>(n);
-    if (out) out->write(buf.data(), n);
+    if (out) out->write(buf.get(), n);
   }
 }
 }  // namespace
@@ -48,7 +52,8 @@ void copy_stream(std::istream& in, std::ostream* out, std::uint64_t& bytes) {
 // the stream or already spooled to a file.
 struct ObjectIngestor::Pending {
   dicom::DicomAttributes attrs;
-  std::vector<char> prefix;
+  std::unique_ptr<char[]> prefix;  // uninitialised on purpose: zeroing it cost measurably
+  std::size_t prefix_size = 0;
   std::istream* rest = nullptr;
   fs::path spooled;  // when set, the whole object is in this file
   std::uint64_t bytes = 0;
@@ -57,20 +62,20 @@ struct ObjectIngestor::Pending {
 IngestResult ObjectIngestor::ingest_stream(const ImportOptions& options,
                                            const std::string& object_name, std::istream& data) {
   Pending pending;
-  pending.prefix.resize(kPrefixBytes);
-  data.read(pending.prefix.data(), static_cast<std::streamsize>(kPrefixBytes));
-  pending.prefix.resize(static_cast<std::size_t>(data.gcount()));
-  pending.bytes = pending.prefix.size();
-  const bool more = pending.prefix.size() == kPrefixBytes && data.peek() != EOF;
+  pending.prefix.reset(new char[kPrefixBytes]);
+  data.read(pending.prefix.get(), static_cast<std::streamsize>(kPrefixBytes));
+  pending.prefix_size = static_cast<std::size_t>(data.gcount());
+  pending.bytes = pending.prefix_size;
+  const bool more = pending.prefix_size == kPrefixBytes && data.peek() != EOF;
 
   std::string why;
-  auto attrs = dicom::probe_buffer(pending.prefix.data(), pending.prefix.size(), &why);
+  auto attrs = dicom::probe_buffer(pending.prefix.get(), pending.prefix_size, &why);
   if (!attrs && more) {
     // The header is longer than the prefix: spool the whole object and probe the file.
     pending.spooled = storage_.temp_path();
     {
       std::ofstream out(pending.spooled, std::ios::binary);
-      out.write(pending.prefix.data(), static_cast<std::streamsize>(pending.prefix.size()));
+      out.write(pending.prefix.get(), static_cast<std::streamsize>(pending.prefix_size));
       copy_stream(data, &out, pending.bytes);
     }
     attrs = dicom::probe_file(pending.spooled, &why);
@@ -272,7 +277,7 @@ IngestResult ObjectIngestor::place_and_store(const ImportOptions& options,
       if (temp.empty()) {
         temp = storage_.temp_path();
         std::ofstream out(temp, std::ios::binary);
-        out.write(pending.prefix.data(), static_cast<std::streamsize>(pending.prefix.size()));
+        out.write(pending.prefix.get(), static_cast<std::streamsize>(pending.prefix_size));
         if (pending.rest) copy_stream(*pending.rest, &out, pending.bytes);
         out.close();
         if (!out) {
