@@ -138,7 +138,7 @@ std::string sop_instance(const fs::path& file) {
 
 }  // namespace
 
-TEST_CASE("echoscu gets C-ECHO; a wrong called AE title is rejected", "[scp]") {
+TEST_CASE("echoscu gets C-ECHO and a wrong called AE title is rejected", "[scp]") {
   TempDir tmp;
   Recorder rec;
   rec.keep = tmp.path / "keep";
