@@ -6,6 +6,7 @@
 #include <Poco/URI.h>
 
 #include <iostream>
+#include <optional>
 
 #include "request_context.hpp"
 
@@ -15,6 +16,29 @@ namespace {
 void drain(std::istream& in) {
   char buf[64 * 1024];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+  }
+}
+
+// Before answering early (error, fault, 401) the unread rest of a request body is read and
+// dropped, like Tomcat's swallowing: closing with unread bytes makes the kernel send RST and
+// the client would see a reset instead of our status. Past 64 MiB we give up and close.
+void swallow_body(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                  std::istream* body) {
+  if (!request.getChunkedTransferEncoding() && !request.hasContentLength()) return;
+  if (request.hasContentLength() && request.getContentLength64() == 0) return;
+  try {
+    std::istream& in = body ? *body : request.stream();
+    char buf[64 * 1024];
+    std::uint64_t total = 0;
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+      total += static_cast<std::uint64_t>(in.gcount());
+      if (total > (64u << 20)) {
+        response.setKeepAlive(false);
+        return;
+      }
+    }
+  } catch (...) {
+    response.setKeepAlive(false);
   }
 }
 
@@ -29,10 +53,16 @@ class Router : public Poco::Net::HTTPRequestHandler {
     } catch (const ConnectionResetInjected&) {
       // The socket is gone on purpose; nothing to answer.
     } catch (const HttpError& e) {
-      if (!response.sent()) send_error(response, e.status, e.what());
+      if (!response.sent()) {
+        swallow_body(request, response, body_);
+        send_error(response, e.status, e.what());
+      }
     } catch (const std::exception& e) {
       if (emu_.config.verbose) std::cerr << "xnat-emulator: " << e.what() << "\n";
-      if (!response.sent()) send_error(response, 500, e.what());
+      if (!response.sent()) {
+        swallow_body(request, response, body_);
+        send_error(response, 500, e.what());
+      }
     }
   }
 
@@ -65,13 +95,17 @@ class Router : public Poco::Net::HTTPRequestHandler {
 
     emu_.faults.apply_latency();
     if (int status = emu_.faults.draw_5xx()) {
-      response.setKeepAlive(false);  // the body (if any) is left unread
+      swallow_body(request, response, nullptr);
       send_error(response, status, "Injected fault");
       return;
     }
 
-    RequestContext ctx(emu_, request, response, std::move(segments));
+    // Owned by the handler (not this frame) so swallow_body() can still read the body after an
+    // exception has left route().
+    context_.emplace(emu_, request, response, std::move(segments));
+    RequestContext& ctx = *context_;
     ctx.params.add_query(raw_query);
+    body_ = &ctx.body();  // the (fault-wrapped) body, for swallow_body() on errors
     if (!authenticate(ctx)) return;
 
     if (xapi) {
@@ -100,7 +134,7 @@ class Router : public Poco::Net::HTTPRequestHandler {
       auto creds = parse_basic_auth(rq.get("Authorization"));
       if (!creds || !ctx.emu.sessions.check_password(creds->first, creds->second)) {
         ctx.response.set("WWW-Authenticate", "Basic realm=\"" + ctx.emu.config.site_id + "\"");
-        ctx.response.setKeepAlive(false);
+        swallow_body(ctx.request, ctx.response, body_);
         send_error(ctx.response, 401, "Login attempt failed. Please try again.");
         return false;
       }
@@ -124,12 +158,12 @@ class Router : public Poco::Net::HTTPRequestHandler {
       }
     }
     if (is_interactive_agent(rq.get("User-Agent", ""))) {
-      ctx.response.setKeepAlive(false);
+      swallow_body(ctx.request, ctx.response, body_);
       ctx.response.redirect("/app/template/Login.vm", Poco::Net::HTTPResponse::HTTP_FOUND);
       return false;
     }
     ctx.response.set("WWW-Authenticate", "Basic realm=\"" + ctx.emu.config.site_id + "\"");
-    ctx.response.setKeepAlive(false);
+    swallow_body(ctx.request, ctx.response, body_);
     send_error(ctx.response, 401, "Unauthorized");
     return false;
   }
@@ -185,6 +219,8 @@ class Router : public Poco::Net::HTTPRequestHandler {
   }
 
   Emulator& emu_;
+  std::optional<RequestContext> context_;
+  std::istream* body_ = nullptr;  // owned by context_
 };
 
 }  // namespace

@@ -33,6 +33,15 @@ areq GET /data/auth
 expect_status 200 "server still healthy after the reset"
 stop_emulator
 
+# An early error answer (here the transient 400) keeps a keep-alive connection usable: curl
+# sends two requests on one connection and both get their status.
+start_emulator keepalive --project P1 --fault-import-400 1
+CODES=$(curl -s -u admin:admin -w '%{http_code} %{num_connects}\n' -o /dev/null -o /dev/null \
+  -H "Content-Type: application/zip" --data-binary @"$WORK/a.zip" \
+  "$URL/data/services/import?PROJECT_ID=P1&EXPT_LABEL=K1" "$URL/data/services/import?PROJECT_ID=P1&EXPT_LABEL=K1" | tr '\n' ' ')
+expect_eq "$CODES" "400 1 200 0 " "body of a refused upload is swallowed; the connection is reused"
+stop_emulator
+
 # Latency: requests still succeed (no timing asserted).
 start_emulator slow --fault-latency-ms 50
 areq GET /data/auth
