@@ -65,6 +65,21 @@ expect_status 200 "§3.4.2 unknown PROJECT_ID accepted"
 expect_body_contains "/data/prearchive/projects/Unassigned/" "§3.4.12 falls through to Unassigned"
 # §3.4.4: no label anywhere → PatientID (header) as label.
 expect_body_contains "/1CT1" "§7.3 session label from PatientID"
+# §3.4.6 under concurrency: 40 objects of one study sent over 16 parallel connections land in
+# one session with 40 files (curl --parallel, keep-alive).
+make_series "$WORK/par" 40 1.2.826.0.1.3680043.2.1143.61 3
+ARGS=()
+for i in $(seq 1 40); do
+  ARGS+=(-o /dev/null -w '%{http_code}\n' -H "Content-Type: application/dicom" --data-binary "@$WORK/par/$i.dcm"
+    "$URL/data/services/import/IM$i.dcm?PROJECT_ID=P1&SUBJECT_ID=SP&EXPT_LABEL=PAR")
+  [[ $i -lt 40 ]] && ARGS+=(--next -u admin:admin)
+done
+CODES=$(curl -s --parallel --parallel-max 16 -u admin:admin "${ARGS[@]}" | sort | uniq -c | tr -s ' ')
+expect_eq "$CODES" " 40 200" "16 parallel gradual uploads all answered 200"
+areq GET /data/prearchive/projects/P1
+expect_eq "$(json "len([r for r in j['ResultSet']['Result'] if r['name']=='PAR'])")" "1" "§3.4.6 one prearchive row for the study"
+expect_eq "$(find "$DATA/prearchive/P1" -path '*PAR/SCANS/3/DICOM/*' -type f | wc -l)" "40" "§3.4.6 all 40 objects stored"
+
 # §3.2: GET on the import service → 405.
 areq GET /data/services/import
 expect_status 405 "§3 import service is POST only"
