@@ -10,9 +10,9 @@ mkdir -p "$WORK/first" "$WORK/last" "$WORK/overlap"
 for i in $(seq 1 11); do cp "$WORK/all/$i.dcm" "$WORK/first/"; done
 for i in $(seq 12 16); do cp "$WORK/all/$i.dcm" "$WORK/last/"; done
 for i in $(seq 9 16); do cp "$WORK/all/$i.dcm" "$WORK/overlap/"; done
-for d in all first last overlap; do (cd "$WORK/$d" && zip -q "../$d.zip" *.dcm); done
+for d in all first last overlap; do (cd "$WORK/$d" && mkzip "../$d.zip" *.dcm); done
 make_series "$WORK/scan2" 2 "$STUDY" 2
-(cd "$WORK/scan2" && zip -q ../scan2.zip *.dcm)
+(cd "$WORK/scan2" && mkzip ../scan2.zip *.dcm)
 imp() { areq POST "/data/services/import?$1" -H "Content-Type: application/zip" --data-binary @"$2"; }
 files_in_scan() {
   areq GET "/data/projects/P1/subjects/SUBJ/experiments/MR1/scans/$1/files"
@@ -50,7 +50,7 @@ imp "dest=/archive/projects/P1/subjects/SUBJ/experiments/MR1&overwrite=append" "
 expect_status 200 "§3.8 new scan appended"
 # §3.8 different StudyInstanceUID into the same label with append → conflict.
 make_series "$WORK/other" 1 1.2.826.0.1.3680043.2.1143.1000 1
-(cd "$WORK/other" && zip -q ../other.zip *.dcm)
+(cd "$WORK/other" && mkzip ../other.zip *.dcm)
 imp "dest=/archive/projects/P1/subjects/SUBJ/experiments/MR1&overwrite=append" "$WORK/other.zip"
 expect_status 400 "§3.8 different study UID → conflict"
 # §11.2: without commit/dest, overwrite does nothing; the session waits in the prearchive.

@@ -4,7 +4,7 @@ source "$(dirname "$0")/lib.sh"
 start_emulator direct --project P1 --build-idle 1 --build-tick 0.2
 
 make_series "$WORK/a" 2 1.2.826.0.1.3680043.2.1143.31 1
-(cd "$WORK/a" && zip -q ../a.zip *.dcm)
+(cd "$WORK/a" && mkzip ../a.zip *.dcm)
 imp() { areq POST "/data/services/import?$1" -H "Content-Type: application/zip" --data-binary @"$2"; }
 
 imp "import-handler=DICOM-zip&Direct-Archive=true&PROJECT_ID=P1&SUBJECT_ID=S1&EXPT_LABEL=DA1&prevent_auto_commit=true" "$WORK/a.zip"
@@ -26,7 +26,7 @@ expect_status 200 "§11.3 fallback still answers 200"
 expect_body_contains "/data/prearchive/projects/P1/" "§11.3 response URI says prearchive"
 # Idle direct-archive sessions are archived by the builder.
 make_series "$WORK/b" 1 1.2.826.0.1.3680043.2.1143.32 1
-(cd "$WORK/b" && zip -q ../b.zip *.dcm)
+(cd "$WORK/b" && mkzip ../b.zip *.dcm)
 imp "Direct-Archive=true&PROJECT_ID=P1&SUBJECT_ID=S2&EXPT_LABEL=DA2" "$WORK/b.zip"
 for _ in $(seq 1 50); do
   areq GET /data/projects/P1/experiments/DA2

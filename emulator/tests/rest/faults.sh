@@ -22,7 +22,7 @@ expect_eq "$A" "$B" "same --fault-seed → same fault sequence"
 # Connection reset after N request-body bytes (first body only by default).
 start_emulator reset --project P1 --fault-reset-after-bytes 1000
 make_series "$WORK/a" 3 1.2.826.0.1.3680043.2.1143.51 1
-(cd "$WORK/a" && zip -q ../a.zip *.dcm)
+(cd "$WORK/a" && mkzip ../a.zip *.dcm)
 RC=0
 curl -s -o /dev/null -u admin:admin -H "Content-Type: application/zip" --data-binary @"$WORK/a.zip" \
   "$URL/data/services/import?PROJECT_ID=P1&EXPT_LABEL=R1" || RC=$?

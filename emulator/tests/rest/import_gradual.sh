@@ -80,6 +80,20 @@ areq GET /data/prearchive/projects/P1
 expect_eq "$(json "len([r for r in j['ResultSet']['Result'] if r['name']=='PAR'])")" "1" "§3.4.6 one prearchive row for the study"
 expect_eq "$(find "$DATA/prearchive/P1" -path '*PAR/SCANS/3/DICOM/*' -type f | wc -l)" "40" "§3.4.6 all 40 objects stored"
 
+# §11.5 the real race: the same object name sent into the same scan while the first send is
+# still being written → 400. The first send is slowed down (curl --limit-rate) so the second
+# surely overlaps it; the DICOM header is followed by padding to make the object large.
+cp "$TESTDATA/MR_small.dcm" "$WORK/big.dcm" && head -c 1500000 /dev/zero >>"$WORK/big.dcm"
+curl -s -o /dev/null -w '%{http_code}' --limit-rate 300k -u admin:admin -H "Content-Type: application/dicom" \
+  --data-binary @"$WORK/big.dcm" "$URL/data/services/import/SAME.dcm?PROJECT_ID=P1&EXPT_LABEL=RACE" >"$WORK/slow.code" &
+SLOW=$!
+sleep 1.5
+post_dcm "$WORK/big.dcm" /SAME.dcm "PROJECT_ID=P1&EXPT_LABEL=RACE"
+expect_status 400 "§11.5 concurrent send of the same name into one scan → 400"
+expect_body_contains "Concurrent file sends of the same data is not supported." "§11.5 message"
+wait "$SLOW" || true
+expect_eq "$(cat "$WORK/slow.code")" "200" "§11.5 the first send completes"
+
 # §3.2: GET on the import service → 405.
 areq GET /data/services/import
 expect_status 405 "§3 import service is POST only"

@@ -6,7 +6,7 @@ start_emulator zip --project P1 --project P2 --project ROUTED
 STUDY=1.2.826.0.1.3680043.2.1143.777
 make_series "$WORK/s1" 3 "$STUDY" 1
 make_series "$WORK/s2" 2 "$STUDY" 2
-(cd "$WORK" && zip -qr one.zip s1 s2 && tar cf one.tar s1 s2 && tar czf one.tgz s1 s2 && cp one.tgz one.tar.gz)
+(cd "$WORK" && mkzip one.zip s1 s2 && tar cf one.tar s1 s2 && tar czf one.tgz s1 s2 && cp one.tgz one.tar.gz)
 
 imp() { areq POST "/data/services/import$1" "${@:2}"; }
 count_files() { find "$DATA/prearchive" -path "*$1*" -type f -name '*.dcm' | wc -l; }
@@ -51,13 +51,13 @@ imp "?PROJECT_ID=P1&EXPT_LABEL=FAKE" -H "Content-Type: application/zip" --data-b
 expect_status 200 "§11.6 non-zip .zip answers 200"
 expect_eq "$BODY" "" "§11.6 nothing imported, empty uri-list"
 # §3.3 nested archive: a tar inside a zip.
-mkdir -p "$WORK/nest" && cp "$WORK/one.tar" "$WORK/nest/inner.tar" && (cd "$WORK/nest" && zip -q ../nested.zip inner.tar)
+mkdir -p "$WORK/nest" && cp "$WORK/one.tar" "$WORK/nest/inner.tar" && (cd "$WORK/nest" && mkzip ../nested.zip inner.tar)
 imp "?PROJECT_ID=P1&EXPT_LABEL=NEST" -H "Content-Type: application/zip" --data-binary @"$WORK/nested.zip"
 expect_eq "$(count_files /NEST/)" "5" "§3.3 nested archives imported recursively"
 # §3.5: two studies in one zip → two URIs in first-seen order.
 make_series "$WORK/t2/a" 1 1.2.826.0.1.3680043.2.1143.801 1
 make_series "$WORK/t2/b" 1 1.2.826.0.1.3680043.2.1143.802 1
-(cd "$WORK/t2" && zip -qr ../two.zip a b)
+(cd "$WORK/t2" && mkzip ../two.zip a b)
 imp "?PROJECT_ID=P1&SUBJECT_ID=S" -H "Content-Type: application/zip" --data-binary @"$WORK/two.zip"
 expect_eq "$(printf '%s' "$BODY" | grep -c $'\r$')" "2" "§3.5 two studies → two CRLF-terminated URIs"
 # §3.6 format=txt: a single URI without newline.
@@ -66,7 +66,7 @@ imp "?PROJECT_ID=P1&EXPT_LABEL=TXT&format=txt" -H "Content-Type: application/zip
 
 # §3.5/§11.4 an unparsable entry aborts (400) unless Ignore-Unparsable=true.
 mkdir -p "$WORK/bad" && cp "$WORK/s1/"*.dcm "$WORK/bad/" && echo hello >"$WORK/bad/non_dicom_text_file.dcm"
-(cd "$WORK/bad" && zip -q ../bad.zip *.dcm)
+(cd "$WORK/bad" && mkzip ../bad.zip *.dcm)
 imp "?PROJECT_ID=P1&EXPT_LABEL=BAD" -H "Content-Type: application/zip" --data-binary @"$WORK/bad.zip"
 expect_status 400 "§3.5 unparsable entry → 400"
 expect_body_contains "unable to read DICOM object non_dicom_text_file.dcm" "§3.8 names the entry (T testUploadIgnoreUnparsable)"

@@ -104,3 +104,20 @@ make_series() {
       "(0010,0010)=SUBJ" "(0010,0020)=SESS"
   done
 }
+
+# mkzip OUT.zip PATH… — a zip of files/folders (recursively) with Python's zipfile; the `zip`
+# tool is not among the project's dependencies.
+mkzip() {
+  python3 - "$@" <<'PY'
+import os, sys, zipfile
+out, paths = sys.argv[1], sys.argv[2:]
+with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    for p in paths:
+        if os.path.isdir(p):
+            for root, _, files in os.walk(p):
+                for f in sorted(files):
+                    z.write(os.path.join(root, f))
+        else:
+            z.write(p)
+PY
+}

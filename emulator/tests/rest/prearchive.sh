@@ -6,7 +6,7 @@ start_emulator prearc --project P1 --project P2 --project AUTO:4 --build-idle 1 
 STUDY=1.2.826.0.1.3680043.2.1143.555
 make_series "$WORK/a" 2 "$STUDY" 1
 make_series "$WORK/b" 2 "$STUDY" 2
-(cd "$WORK" && zip -qr a.zip a && zip -qr b.zip b)
+(cd "$WORK" && mkzip a.zip a && mkzip b.zip b)
 imp() { areq POST "/data/services/import?$1" -H "Content-Type: application/zip" --data-binary @"$2"; }
 
 # §4.2 listing: exact keys, all values strings, url without /data.

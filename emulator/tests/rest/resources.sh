@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 start_emulator res --project P1
 
 make_series "$WORK/a" 1 1.2.826.0.1.3680043.2.1143.41 1
-(cd "$WORK/a" && zip -q ../a.zip *.dcm)
+(cd "$WORK/a" && mkzip ../a.zip *.dcm)
 areq POST "/data/services/import?dest=/archive/projects/P1/subjects/S1/experiments/E1" -H "Content-Type: application/zip" --data-binary @"$WORK/a.zip"
 E=/data/experiments/XNAT_E00001
 printf 'hello resource\n' >"$WORK/note.txt"
@@ -41,7 +41,7 @@ areq PUT "$E/resources/AUTO/files/empty.txt"
 expect_status 400 "§6.2 no data → 400"
 # §6.2 extract=true with zip / tar / tgz keeps internal folders (T uploadAndExtract*).
 mkdir -p "$WORK/x/mr_1" && cp "$WORK/a/1.dcm" "$WORK/x/mr_1/1.dcm" && cp "$WORK/note.txt" "$WORK/x/mr_1/n.txt"
-(cd "$WORK/x" && zip -qr ../x.zip mr_1 && tar cf ../x.tar mr_1 && tar czf ../x.tgz mr_1)
+(cd "$WORK/x" && mkzip ../x.zip mr_1 && tar cf ../x.tar mr_1 && tar czf ../x.tgz mr_1)
 for f in x.zip x.tar x.tgz; do
   areq POST "$E/resources/EX_${f/./_}/files?extract=true" -F "file=@$WORK/$f"
   expect_status 200 "§6.2 extract=true $f"
