@@ -347,6 +347,12 @@ ArchiveOutcome Repository::archive_session(const std::shared_ptr<PrearcSession>&
   // Merge rules (§3.8, §11.1): every check runs before anything moves.
   Experiment* existing = find_experiment(label, project_id);
   if (existing && existing->label != label) existing = nullptr;  // matched an ID, not the label
+  if (!existing && !s->direct_archive) {
+    // A direct-archive session is writing into that label's archive folder right now (§3.11).
+    for (const auto& d : direct_)
+      if (d->project == project_id && d->name == label)
+        return fail("Session already exists, retry with overwrite enabled", true);
+  }
   if (existing) {
     if (rq.overwrite == OverwriteMode::None)
       return fail("Session already exists, retry with overwrite enabled", true);
