@@ -26,6 +26,7 @@ int run_scan_list(Invocation& invocation) {
     scans = xnat::list_scans(*connection.client, *experiment, std::nullopt);
   }
   std::vector<output::Record> records;
+  records.reserve(scans.size());
   for (const auto& s : scans) {
     records.push_back({{"id", s.id},
                        {"type", s.type},

@@ -36,7 +36,7 @@ std::string login(http::Client& client, const Credentials& credentials) {
   request.authenticate = false;
   request.headers.emplace_back("Authorization", basic_authorization(credentials));
   const std::string where = client.options().base_url;
-  http::TextResponse response = client.fetch(request, 64 * 1024);
+  http::TextResponse response = client.fetch(request, std::size_t{64} * 1024);
   if (response.status == 401 || response.status == 403 ||
       (response.ok() && looks_like_html(response.body))) {
     throw AuthError("login failed for user '" + credentials.username + "' at " + where +
@@ -57,7 +57,7 @@ bool logout(http::Client& client, const std::string& token) {
   request.authenticate = false;
   request.headers.emplace_back("Cookie", "JSESSIONID=" + token);
   try {
-    return client.fetch(request, 64 * 1024).ok();
+    return client.fetch(request, std::size_t{64} * 1024).ok();
   } catch (const Error&) {
     return false;
   }

@@ -19,7 +19,7 @@ bool usable_name(const std::string& text) {
 std::optional<std::string> whoami(http::Client& client) {
   http::Request request;
   request.path = "/xapi/users/username";
-  http::TextResponse response = client.fetch(request, 64 * 1024);
+  http::TextResponse response = client.fetch(request, std::size_t{64} * 1024);
   if (response.status == 401 || response.status == 403) {
     http::throw_for_status(response, "whoami");
   }
@@ -28,7 +28,7 @@ std::optional<std::string> whoami(http::Client& client) {
     if (usable_name(name)) return name;
   }
   request.path = "/data/auth";
-  response = client.fetch(request, 64 * 1024);
+  response = client.fetch(request, std::size_t{64} * 1024);
   if (response.status == 401 || response.status == 403) {
     http::throw_for_status(response, "whoami");
   }

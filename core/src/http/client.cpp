@@ -21,10 +21,10 @@
 namespace xnatctl::http {
 namespace {
 
-constexpr std::size_t kChunk = 64 * 1024;
+constexpr std::size_t kChunk = std::size_t{64} * 1024;
 // A non-final response (retry, re-login) is drained to keep its connection when it is small;
 // larger ones cost less to drop with the connection.
-constexpr std::size_t kMaxDrain = 256 * 1024;
+constexpr std::size_t kMaxDrain = std::size_t{256} * 1024;
 
 enum class Failure { kNone, kNetwork, kTls };
 

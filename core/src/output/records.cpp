@@ -87,6 +87,7 @@ void print_list(std::ostream& out, Format format, const std::vector<Column>& col
   };
   print_row(header);
   std::vector<std::string> rule;
+  rule.reserve(widths.size());
   for (std::size_t w : widths) rule.emplace_back(w, '-');
   print_row(rule);
   for (const auto& row : rows) print_row(row);
