@@ -44,8 +44,8 @@ RunResult xnatctl_run(const testing::TempDir& home, const std::string& url,
 }
 
 // One small MR session (2 series x 2 slices) archived as P1/SUB1/SESS1 through the import
-// service, the way an upload would put it there.
-void import_session(const std::string& url, const testing::TempDir& work) {
+// service, the way an upload would put it there. Returns the client's statistics.
+http::ClientStats import_session(const std::string& url, const testing::TempDir& work) {
   const auto dicom = work.path() / "dicom";
   auto generated = test_support::run_process(
       XNAT_GEN_SESSION_BINARY,
@@ -60,6 +60,8 @@ void import_session(const std::string& url, const testing::TempDir& work) {
 
   http::ClientOptions options;
   options.base_url = url;
+  options.retry.initial_delay = std::chrono::milliseconds(1);
+  options.retry.max_delay = std::chrono::milliseconds(10);
   http::Client client(options);
   http::Request request;
   request.method = "POST";
@@ -75,6 +77,7 @@ void import_session(const std::string& url, const testing::TempDir& work) {
   auto response = client.fetch(request);
   INFO(response.body);
   REQUIRE(response.status == 200);
+  return client.stats();
 }
 
 }  // namespace
@@ -153,4 +156,18 @@ TEST_CASE("emulator: self-signed TLS refused by default, accepted with XNAT_VERI
   INFO(accepted.stderr_text);
   CHECK(accepted.exit_status == 0);
   CHECK(accepted.stdout_text == "alice\n");
+}
+
+TEST_CASE("emulator: a connection reset in the middle of a body is retried from the start",
+          "[http][emulator]") {
+  EmulatorFixture emulator(
+      emulator_options({"--user", std::string("alice:") + kPassword, "--project", "P1:4",
+                        "--fault-reset-after-bytes", "4096", "--fault-reset-times", "1"}));
+  testing::TempDir home, work;
+  auto stats = import_session(emulator.base_url(), work);
+  CHECK(stats.retries == 1);
+  auto scans =
+      xnatctl_run(home, emulator.base_url(), {"scan", "list", "-P", "P1", "-E", "SESS1", "-q"},
+                  {{"XNAT_USER", "alice"}, {"XNAT_PASS", kPassword}});
+  CHECK(scans.stdout_text == "1\n2\n");
 }
