@@ -11,6 +11,7 @@
 #include "xnatctl/auth/whoami.hpp"
 #include "xnatctl/config/paths.hpp"
 #include "xnatctl/error.hpp"
+#include "xnatctl/http/body.hpp"
 #include "xnatctl/http/errors.hpp"
 #include "xnatctl/http/heartbeat.hpp"
 
@@ -293,4 +294,29 @@ TEST_CASE("the heartbeat touches the session while it lives", "[auth][http]") {
   CHECK(after_stop >= 2);
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
   CHECK(pings() == after_stop);
+}
+
+TEST_CASE("a request body is replayed from the start after a re-login", "[auth][http]") {
+  FakeXnat server;
+  server.add_user("alice", "pw");
+  TempDir home;
+  auto connection = auth::connect(
+      options_for(home, {{"XNAT_URL", server.url()}, {"XNAT_USER", "alice"}, {"XNAT_PASS", "pw"}}));
+  REQUIRE(auth::whoami(*connection.client));
+  server.expire_sessions();
+  int rewinds = 0;
+  auto body = http::string_body(std::string(200000, 'z'));
+  auto rewind = body.rewind;
+  body.rewind = [&] {
+    ++rewinds;
+    return rewind();
+  };
+  http::Request request;
+  request.method = "POST";
+  request.path = "/test/protected";
+  request.body = body;
+  CHECK(connection.client->fetch(request).body == "secret data");
+  CHECK(rewinds == 1);
+  CHECK(server.logins() == 2);
+  CHECK(connection.client->stats().renewals == 1);
 }

@@ -236,8 +236,17 @@ class Client::Impl {
     std::exception_ptr callback_error;
     try {
       std::ostream& out = session.sendRequest(http_request);
+      bool keep_connection = true;
       if (request.body) {
-        send_body(request, out, session, callback_error);
+        try {
+          send_body(request, out, session, callback_error);
+        } catch (const Poco::Exception&) {
+          // A server may answer before it has read the whole body (typically 401 for an
+          // expired session) and close the connection. That answer decides what to do next
+          // (re-login), so try to read it; if there is none, it was a plain network failure.
+          if (callback_error || !early_response_possible(session)) throw;
+          keep_connection = false;
+        }
         if (callback_error) std::rethrow_exception(callback_error);
       }
       Poco::Net::HTTPResponse http_response;
@@ -258,7 +267,8 @@ class Client::Impl {
         result.delivered = true;
         complete = deliver(in, session, sink, request);
       }
-      if (complete && http_response.getKeepAlive()) {
+      // After an early answer the body was cut short: the connection is unusable.
+      if (keep_connection && complete && http_response.getKeepAlive()) {
         pool_->release(std::move(lease.session));
       } else {
         session.reset();
@@ -311,6 +321,15 @@ class Client::Impl {
     }
     out.flush();
     if (!out) throw Poco::IOException(stream_failure(session, "connection lost while sending"));
+  }
+
+  // True when the server has sent something we have not read: an early answer.
+  static bool early_response_possible(Poco::Net::HTTPClientSession& session) {
+    try {
+      return session.socket().poll(Poco::Timespan(0, 200000), Poco::Net::Socket::SELECT_READ);
+    } catch (const Poco::Exception&) {
+      return false;
+    }
   }
 
   static bool drain(std::istream& in) {
