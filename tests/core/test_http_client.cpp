@@ -163,7 +163,14 @@ TEST_CASE("retries stop after max_attempts and the last answer is returned", "[h
   auto response = client.fetch(get("/test/flaky"));
   CHECK(response.status == 503);
   CHECK(response.body == "busy");
+  CHECK(response.attempts == 3);
   CHECK(client.stats().requests == 3);
+
+  auto once = get("/test/flaky");
+  once.retry = false;
+  auto single = client.fetch(once);
+  CHECK(single.status == 503);
+  CHECK(single.attempts == 1);
 }
 
 TEST_CASE("a body that cannot rewind is not re-sent", "[http]") {

@@ -100,6 +100,7 @@ class Client::Impl {
     bool free_reconnect_used = false;
     bool body_touched = false;
     int attempt = 1;
+    int exchanges = 0;
     for (;;) {
       if (request.body && body_touched) {
         if (!request.body->rewind || !request.body->rewind()) {
@@ -107,11 +108,13 @@ class Client::Impl {
                                ": cannot retry, the request body cannot be restarted");
         }
       }
-      const bool may_retry = attempt < options_.retry.max_attempts;
+      const bool may_retry = request.retry && attempt < options_.retry.max_attempts;
       const bool may_renew = provider_ptr && !renewed;
       body_touched = request.body.has_value();
       Attempt result = exchange(request, token, sink, may_retry, may_renew);
       ++stats_requests_;
+      ++exchanges;
+      result.response.attempts = exchanges;
 
       if (result.failure == Failure::kTls) {
         throw TransportError(describe(request) + ": " + result.failure_message +

@@ -45,6 +45,9 @@ struct Request {
   // XNAT answers concurrent imports with a transient 400 now and then; only imports that
   // know this opt in to retrying 400.
   bool retry_transient_400 = false;
+  // false: send once and return whatever happens (the caller handles failures itself).
+  // A 401 still leads to one re-login and replay when `authenticate` is set.
+  bool retry = true;
   // Overrides the client's read/write timeout for this request.
   std::optional<std::chrono::seconds> timeout;
 };
@@ -52,6 +55,7 @@ struct Request {
 struct Response {
   int status = 0;
   std::string reason;
+  int attempts = 0;  // exchanges on the wire for this request (retries and replays included)
   Fields headers;
 
   // Case-insensitive lookup of the first header with this name.
