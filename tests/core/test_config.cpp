@@ -145,6 +145,12 @@ TEST_CASE("server URLs are validated and lose trailing slashes", "[config]") {
   CHECK(config::normalize_server_url("http://h:8080/xnat//") == "http://h:8080/xnat");
   CHECK_THROWS_AS(config::normalize_server_url("ftp://h"), UsageError);
   CHECK_THROWS_AS(config::normalize_server_url("xnat.example.org"), UsageError);
+  try {
+    config::normalize_server_url("https://bob:hunter2@x.org");
+    FAIL("credentials in a URL must be refused");
+  } catch (const UsageError& e) {
+    CHECK(std::string(e.what()).find("hunter2") == std::string::npos);
+  }
 }
 
 TEST_CASE("profile resolution: command line > environment > profile > default", "[config]") {

@@ -14,6 +14,11 @@ std::string normalize_server_url(const std::string& url) {
   } catch (const Poco::Exception&) {
     throw UsageError("invalid server URL '" + url + "'");
   }
+  if (!uri.getUserInfo().empty()) {
+    // Not echoed: the URL would carry a password into the terminal and logs.
+    throw UsageError("the server URL must not contain credentials; use XNAT_USER/XNAT_PASS or "
+                     "'xnatctl auth login'");
+  }
   if (uri.getScheme() != "http" && uri.getScheme() != "https") {
     throw UsageError("invalid server URL '" + url + "': the scheme must be http or https");
   }
