@@ -148,8 +148,11 @@ IngestResult ObjectIngestor::place_and_store(const ImportOptions& options,
                         : !ident.session.empty()                           ? ident.session
                                                                            : "dicom_upload";
     label = to_label_chars(label);
-    const std::string subject =
-        options.subject_id && !options.subject_id->empty() ? *options.subject_id : ident.subject;
+    // Header-derived subjects (PatientName) become label characters ("A^B" → "A_B"): XNAT
+    // labels cannot hold '^' or spaces.
+    const std::string subject = options.subject_id && !options.subject_id->empty()
+                                    ? *options.subject_id
+                                    : to_label_chars(ident.subject);
     const std::string study_uid = trim(a.study_instance_uid);
     const auto now = SystemClock::now();
 
