@@ -8,7 +8,7 @@ namespace xnatctl::host {
 
 Invocation::Invocation(const CommandSpec& spec, GlobalOptions globals,
                        std::map<std::string, std::vector<std::string>> values,
-                       std::vector<std::string> positionals, Streams streams)
+                       std::vector<std::string> positionals, const Streams& streams)
     : spec_(&spec),
       globals_(std::move(globals)),
       values_(std::move(values)),

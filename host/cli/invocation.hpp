@@ -25,7 +25,7 @@ class Invocation {
 
   Invocation(const CommandSpec& spec, GlobalOptions globals,
              std::map<std::string, std::vector<std::string>> values,
-             std::vector<std::string> positionals, Streams streams);
+             std::vector<std::string> positionals, const Streams& streams);
 
   const CommandSpec& spec() const { return *spec_; }
   const GlobalOptions& globals() const { return globals_; }
