@@ -12,6 +12,13 @@ wait "$EMU_PID" || RC=$?
 expect_eq "$RC" "0" "SIGTERM stops it cleanly (exit 0)"
 [[ ! -f "$WORK/life/ports" ]] && ok "port file removed on exit" || fail "port file left behind"
 
+# SIGINT stops it cleanly too.
+start_emulator int
+kill -INT "$EMU_PID"
+RC=0
+wait "$EMU_PID" || RC=$?
+expect_eq "$RC" "0" "SIGINT stops it cleanly (exit 0)"
+
 # State is not reloaded: a used data dir is refused unless --reset-data.
 RC=0
 "$EMULATOR" --data "$WORK/life/data" --port 0 --max-runtime 5 2>"$WORK/err" || RC=$?

@@ -132,6 +132,26 @@ areq POST "/data/services/prearchive/delete?src=$B1P2"
 expect_eq "$(json "j['ResultSet']['Result'][0]['status']")" "QUEUED_DELETING" "§4.4 services/prearchive/delete"
 areq GET "$B1P2?format=json"
 expect_eq "$(json "len(j['ResultSet']['Result'])")" "0" "§4.4 deleted"
+# §3.1 SOURCE=uploader keeps the idle builder away, like prevent_auto_commit.
+imp "PROJECT_ID=P1&SUBJECT_ID=S7&EXPT_LABEL=UPL&SOURCE=uploader" "$WORK/a.zip"
+UPL=$(tr -d '\r\n' <<<"$BODY")
+sleep 1.5
+areq GET "$UPL?format=json"
+expect_eq "$(json "j['ResultSet']['Result'][0]['status']")" "RECEIVING" "§3.1 SOURCE=uploader is not idle-built"
+expect_eq "$(json "j['ResultSet']['Result'][0]['SOURCE']")" "uploader" "§4.2 SOURCE recorded"
+# §4.5 archive service: overrides by dest and subject; an auto-archive session answers 303.
+areq POST /data/services/archive -d "src=$UPL" -d "dest=/archive/projects/P1/subjects/OTHER/experiments/RENAMED"
+expect_eq "$BODY" $'/data/archive/projects/P1/subjects/OTHER/experiments/RENAMED\r' "§4.5 dest overrides subject and label"
+imp "PROJECT_ID=AUTO&SUBJECT_ID=S8&EXPT_LABEL=AUTO2&prevent_auto_commit=true" "$WORK/a.zip"
+AUTO2=$(tr -d '\r\n' <<<"$BODY")
+areq GET "$AUTO2?format=json"
+expect_eq "$(json "j['ResultSet']['Result'][0]['autoarchive']")" "AutoArchive" "§3.10 row code from the project (4)"
+areq POST "/data/services/archive?src=$AUTO2"
+expect_status 303 "§4.5 auto-archive session → 303"
+# §4.2 GET /data/prearchive lists every project.
+areq GET /data/prearchive
+expect_status 200 "§4.2 GET /data/prearchive"
+
 # §4.2 unknown project → 403.
 areq GET /data/prearchive/projects/NOPE
 expect_status 403 "§4.2 unknown project listing → 403"
