@@ -291,3 +291,17 @@ TEST_CASE("TLS: a self-signed server is refused by default and accepted with ver
   http::Client client(relaxed);
   CHECK(client.fetch(get("/test/echo")).status == 200);
 }
+
+TEST_CASE("a silent server runs into the read timeout, which is not retried forever", "[http]") {
+  FakeXnat server;
+  auto options = fast_options(server.url());
+  options.timeout = std::chrono::seconds(1);
+  options.retry.max_attempts = 2;
+  http::Client client(options);
+  try {
+    client.fetch(get("/test/stall"));
+    FAIL("expected a timeout");
+  } catch (const http::TransportError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("imeout") && Catch::Contains("after 2 attempts"));
+  }
+}

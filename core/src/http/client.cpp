@@ -1,5 +1,6 @@
 #include "xnatctl/http/client.hpp"
 
+#include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
@@ -34,6 +35,7 @@ struct Attempt {
   Failure failure = Failure::kNone;
   std::string failure_message;
   bool reused_connection = false;
+  bool timed_out = false;  // the server may have acted on the request: no free reconnect
   bool delivered = false;  // body went to the caller's sink: this response is final
 };
 
@@ -124,7 +126,7 @@ class Client::Impl {
       if (result.failure == Failure::kNetwork) {
         // A pooled connection the server already closed fails on first use; that is not a
         // server problem, so it gets one immediate retry on a fresh connection.
-        if (result.reused_connection && !free_reconnect_used) {
+        if (result.reused_connection && !result.timed_out && !free_reconnect_used) {
           free_reconnect_used = true;
           log("retrying on a new connection: " + result.failure_message);
           continue;
@@ -281,6 +283,12 @@ class Client::Impl {
       session.reset();
       if (callback_error) std::rethrow_exception(callback_error);
       result.failure = is_certificate_failure(e) ? Failure::kTls : Failure::kNetwork;
+      result.failure_message = e.displayText();
+    } catch (const Poco::TimeoutException& e) {
+      session.reset();
+      if (callback_error) std::rethrow_exception(callback_error);
+      result.failure = Failure::kNetwork;
+      result.timed_out = true;
       result.failure_message = e.displayText();
     } catch (const Poco::Exception& e) {
       session.reset();

@@ -35,6 +35,10 @@ struct FakeXnat::State {
   std::atomic<int> flaky_left{0};
   std::atomic<int> race400_left{0};
   std::atomic<bool> xapi{true};
+  // /test/stall holds its answer until the server shuts down.
+  std::mutex stall_mutex;
+  std::condition_variable stall_release;
+  bool stopping = false;
 
   std::string new_session(const std::string& user) {
     std::lock_guard lock(mutex);
@@ -239,6 +243,12 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       for (const auto& [name, value] : request) text += name + ": " + value + "\n";
       return send(response, HTTPResponse::HTTP_OK, text);
     }
+    if (path == "/test/stall") {
+      std::unique_lock lock(state_->stall_mutex);
+      state_->stall_release.wait_for(lock, std::chrono::seconds(30),
+                                     [this] { return state_->stopping; });
+      return send(response, HTTPResponse::HTTP_OK, "too late");
+    }
     if (path == "/test/protected") {
       if (user_of(request).empty()) return unauthorized(response);
       return send(response, HTTPResponse::HTTP_OK, "secret data");
@@ -325,6 +335,11 @@ FakeXnat::~FakeXnat() {
   }
   server_->stop_now.notify_all();
   server_->watchdog.join();
+  {
+    std::lock_guard lock(state_->stall_mutex);
+    state_->stopping = true;
+  }
+  state_->stall_release.notify_all();
   server_->http->stopAll(true);
   server_->pool.joinAll();
   if (!server_->cert_dir.empty()) {
