@@ -160,6 +160,12 @@ void handle_projects(RequestContext& ctx) {
     return send_json(ctx.response, 200, body);
   }
   if (!project) throw HttpError(404, "Unable to find the specified project.");
+  const auto project_dir = ctx.emu.storage.root() / "archive" / pid;
+  if (seg[2] == "resources" || seg[2] == "files")
+    return handle_resource_routes(ctx,
+                                  ResourceOwner{&project->resources, project_dir / "resources",
+                                                "/data/projects/" + pid, "resources"},
+                                  2);
   if (seg[2] == "prearchive_code" && seg.size() == 4) {
     // PUT /data/projects/P/prearchive_code/{0|4|5}
     if (ctx.method() != "PUT" && ctx.method() != "POST") {
@@ -200,6 +206,14 @@ void handle_projects(RequestContext& ctx) {
     return send_json(ctx.response, 200, body);
   }
   if (!subject) throw HttpError(404, "Unable to find the specified subject.");
+  if (seg[4] == "resources" || seg[4] == "files") {
+    Subject& subj = *repo.find_subject(pid, seg[3]);
+    return handle_resource_routes(
+        ctx,
+        ResourceOwner{&subj.resources, project_dir / "subjects" / subj.label / "resources",
+                      "/data/projects/" + pid + "/subjects/" + subj.id, "resources"},
+        4);
+  }
   if (seg[4] != "experiments") throw HttpError(404, "Not Found");
   if (seg.size() == 5) return list_experiments(ctx, pid, subject);
   Experiment& e = require_experiment(ctx, seg[5], pid);

@@ -322,7 +322,7 @@ Subject& Repository::ensure_subject(Project& p, const std::string& label, const 
   if (it != p.subjects.end()) return it->second;
   char id[32];
   std::snprintf(id, sizeof id, "XNAT_S%05d", ++subject_counter_);
-  Subject s{id, p.id, label, sql_timestamp(SystemClock::now()), user};
+  Subject s{id, p.id, label, sql_timestamp(SystemClock::now()), user, {}};
   return p.subjects.emplace(label, s).first->second;
 }
 

@@ -85,12 +85,14 @@ struct Experiment {
 
 struct Subject {
   std::string id, project, label, insert_date, insert_user;
+  std::map<std::string, Resource> resources;  // subject-level, by label
 };
 
 struct Project {
   std::string id;
   int prearchive_code = 0;
-  std::map<std::string, Subject> subjects;  // by label
+  std::map<std::string, Subject> subjects;    // by label
+  std::map<std::string, Resource> resources;  // project-level, by label
 };
 
 enum class OverwriteMode { None, Append, Delete };

@@ -79,6 +79,16 @@ expect_eq "$(json "sorted(r['label'] for r in j['ResultSet']['Result'])")" "['DI
 areq GET "$E/scans/1/files"
 expect_eq "$(json "len(j['ResultSet']['Result'])")" "2" "§6 …/scans/1/files lists all scan resources"
 [[ -f "$DATA/archive/P1/arc001/E1/SCANS/1/SNAP/n.txt" ]] && ok "scan resource stored under SCANS/1/SNAP" || fail "scan resource layout"
+# §6 project- and subject-level resources.
+areq PUT "/data/projects/P1/resources/PROTO/files/p.txt?inbody=true" --data-binary @"$WORK/note.txt"
+expect_status 200 "§6 project resource upload"
+areq GET /data/projects/P1/resources/PROTO/files/p.txt
+cmp -s "$WORK/body" "$WORK/note.txt" && ok "§6 project resource download" || fail "project resource bytes"
+areq PUT "/data/projects/P1/subjects/S1/resources/CONSENT/files/c.txt?inbody=true" --data-binary @"$WORK/note.txt"
+expect_status 200 "§6 subject resource upload"
+areq GET /data/projects/P1/subjects/S1/resources/CONSENT/files
+expect_eq "$(json "j['ResultSet']['Result'][0]['Name']")" "c.txt" "§6 subject resource file list"
+
 # §6.3 missing file → 404; DELETE file and resource.
 areq GET "$E/resources/NOTES/files/nope.txt"
 expect_status 404 "§6.3 missing file → 404"
