@@ -320,3 +320,46 @@ TEST_CASE("a request body is replayed from the start after a re-login", "[auth][
   CHECK(server.logins() == 2);
   CHECK(connection.client->stats().renewals == 1);
 }
+
+TEST_CASE("a long upload keeps its session alive with heartbeats", "[auth][http]") {
+  FakeXnat server;
+  TempDir home;
+  auto options =
+      options_for(home, {{"XNAT_URL", server.url()}, {"XNAT_TOKEN", server.issue_session("ian")}});
+  auto connection = auth::connect(options);
+  auto pings = [&] {
+    int n = 0;
+    for (const auto& r : server.requests()) n += r.uri == "/data/JSESSION" && r.method == "GET";
+    return n;
+  };
+  // The client under test is rebuilt with a short heartbeat; the body only finishes once the
+  // server has seen a heartbeat (bounded, so a broken heartbeat fails instead of hanging).
+  http::ClientOptions client_options = connection.client->options();
+  client_options.heartbeat_interval = std::chrono::milliseconds(5);
+  http::Client client(client_options);
+  client.set_session_provider(connection.session);
+  http::RequestBody body;
+  body.content_length = 1;
+  bool sent = false;
+  body.read = [&](char* buffer, std::size_t) -> std::size_t {
+    if (sent) return 0;
+    for (int i = 0; i < 1000 && pings() == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    buffer[0] = 'x';
+    sent = true;
+    return 1;
+  };
+  http::Request request;
+  request.method = "POST";
+  request.path = "/test/protected";
+  request.body = body;
+  CHECK(client.fetch(request).status == 200);
+  CHECK(pings() >= 1);
+  // No upload in flight, no heartbeat.
+  const int after = pings();
+  http::Request plain;
+  plain.path = "/test/protected";
+  CHECK(client.fetch(plain).status == 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  CHECK(pings() == after);
+}

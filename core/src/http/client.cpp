@@ -17,6 +17,7 @@
 #include "tls.hpp"
 #include "xnatctl/error.hpp"
 #include "xnatctl/http/errors.hpp"
+#include "xnatctl/http/heartbeat.hpp"
 #include "xnatctl/version.hpp"
 
 namespace xnatctl::http {
@@ -94,7 +95,35 @@ class Client::Impl {
     return provider_;
   }
 
+  // Counts uploads in flight and keeps one heartbeat running while there are any.
+  class UploadScope {
+   public:
+    UploadScope(Impl& impl, Client& client) : impl_(impl) {
+      std::lock_guard lock(impl_.heartbeat_mutex_);
+      if (impl_.uploads_in_flight_++ == 0) {
+        impl_.heartbeat_ = std::make_unique<Heartbeat>(client, impl_.options_.heartbeat_interval);
+      }
+    }
+    ~UploadScope() {
+      std::unique_ptr<Heartbeat> stopped;
+      {
+        std::lock_guard lock(impl_.heartbeat_mutex_);
+        if (--impl_.uploads_in_flight_ == 0) stopped = std::move(impl_.heartbeat_);
+      }
+      // Joined outside the lock: a ping in progress must not block new uploads.
+    }
+    UploadScope(const UploadScope&) = delete;
+    UploadScope& operator=(const UploadScope&) = delete;
+
+   private:
+    Impl& impl_;
+  };
+
   Response send(Client& self, const Request& request, const BodySink& sink) {
+    std::optional<UploadScope> upload;
+    if (request.body && request.authenticate && options_.heartbeat_interval.count() > 0) {
+      upload.emplace(*this, self);
+    }
     auto provider_ptr = request.authenticate ? provider() : nullptr;
     std::optional<SessionProvider::Token> token;
     if (provider_ptr) token = provider_ptr->current(self);
@@ -383,6 +412,9 @@ class Client::Impl {
   std::atomic<std::uint64_t> stats_requests_{0};
   std::atomic<std::uint64_t> stats_retries_{0};
   std::atomic<std::uint64_t> stats_renewals_{0};
+  std::mutex heartbeat_mutex_;
+  int uploads_in_flight_ = 0;
+  std::unique_ptr<Heartbeat> heartbeat_;
 };
 
 Client::Client(ClientOptions options)

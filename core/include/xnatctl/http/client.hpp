@@ -21,6 +21,10 @@ struct ClientOptions {
   std::string user_agent;  // empty = xnatctl::user_agent()
   std::size_t max_idle_connections = 32;
   RetryPolicy retry;
+  // While any authenticated request with a body is in flight, the session is touched this
+  // often (GET /data/JSESSION), so XNAT's inactivity timeout (15 min by default) cannot end
+  // the session in the middle of a long upload. Zero turns it off.
+  std::chrono::milliseconds heartbeat_interval{std::chrono::minutes(5)};
   // Verbose diagnostics ("GET /data/... -> 200"). Never receives header values or bodies,
   // so credentials and tokens cannot leak through it.
   std::function<void(const std::string&)> log;
