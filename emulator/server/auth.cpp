@@ -51,6 +51,20 @@ void SessionRegistry::invalidate(const std::string& session_id) {
   sessions_.erase(session_id);
 }
 
+std::vector<std::string> SessionRegistry::invalidate_user(const std::string& user) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> ids;
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (it->second.user == user) {
+      ids.push_back(it->first);
+      it = sessions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return ids;
+}
+
 void SessionRegistry::purge_expired() {
   std::lock_guard lock(mutex_);
   const auto now = Clock::now();

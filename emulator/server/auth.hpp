@@ -25,6 +25,8 @@ class SessionRegistry {
   // The user of a live session, refreshing its idle timer; nullopt if unknown or expired.
   std::optional<std::string> touch(const std::string& session_id);
   void invalidate(const std::string& session_id);
+  // Ends every session of `user`; returns their ids (DELETE /xapi/users/active/{user}, §2.2).
+  std::vector<std::string> invalidate_user(const std::string& user);
   void purge_expired();
   std::chrono::seconds idle_timeout() const { return idle_timeout_; }
 

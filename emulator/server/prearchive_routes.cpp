@@ -82,6 +82,27 @@ void session_action(RequestContext& ctx, const std::shared_ptr<PrearcSession>& s
     send_redirect_body(ctx, 301, "/data" + moved->url());
     return;
   }
+  if (*action == "reset-status") {
+    // Recomputes the status from the session document (§4.3): built → READY, else RECEIVING.
+    s->status = s->built ? PrearcStatus::READY : PrearcStatus::RECEIVING;
+    send_text(ctx.response, 200, prearc_uri, "text/uri-list");
+    return;
+  }
+  if (*action == "set-status") {
+    static const std::pair<const char*, PrearcStatus> kStatuses[] = {
+        {"RECEIVING", PrearcStatus::RECEIVING}, {"BUILDING", PrearcStatus::BUILDING},
+        {"READY", PrearcStatus::READY},         {"ERROR", PrearcStatus::ERROR},
+        {"CONFLICT", PrearcStatus::CONFLICT},   {"ARCHIVING", PrearcStatus::ARCHIVING}};
+    const auto wanted = ctx.params.get_or("status", "");
+    for (const auto& [name, status] : kStatuses) {
+      if (wanted == name) {
+        s->status = status;
+        send_text(ctx.response, 200, prearc_uri, "text/uri-list");
+        return;
+      }
+    }
+    throw HttpError(400, "Invalid status: " + wanted);
+  }
   throw HttpError(400,
                   ctx.user + " requested an unsupported action on prearchive session: " + *action);
 }

@@ -190,6 +190,13 @@ class Router : public Poco::Net::HTTPRequestHandler {
       send_text(ctx.response, 200, ctx.user);  // §2.3
       return;
     }
+    if (s.size() == 3 && s[0] == "users" && s[1] == "active" && ctx.method() == "DELETE") {
+      std::string body = "[";
+      for (const auto& id : ctx.emu.sessions.invalidate_user(s[2]))
+        body += (body.size() > 1 ? "," : "") + json_quote(id);
+      send_json(ctx.response, 200, body + "]");  // §2.2, T TestUserAccess.invalidateJsessions
+      return;
+    }
     if (!s.empty() && s[0] == "direct-archive") {
       handle_direct_archive(ctx);
       return;

@@ -60,6 +60,14 @@ req DELETE /data/JSESSION --cookie "JSESSIONID=$SID2"
 expect_status 200 "§2.2 DELETE /data/JSESSION"
 req GET /data/auth --cookie "JSESSIONID=$SID2"
 expect_status 401 "§2.2 invalidated session is refused"
+# DELETE /xapi/users/active/{user} ends all of a user's sessions (§2.2).
+req POST /data/JSESSION -u carol:c4rol
+SID3=$BODY
+req DELETE /xapi/users/active/carol -u alice:wonder
+expect_status 200 "§2.2 DELETE /xapi/users/active/{user}"
+expect_body_contains "\"$SID3\"" "§2.2 answers the invalidated session ids"
+req GET /data/auth --cookie "JSESSIONID=$SID3"
+expect_status 401 "§2.2 those sessions are gone"
 # A bad cookie with good Basic credentials still works (Basic on any request, §2.1).
 req GET /data/auth -u bob:builder --cookie "JSESSIONID=NOPE"
 expect_status 200 "§2.1 Basic wins over a stale cookie"

@@ -30,6 +30,14 @@ expect_eq "$(json "len(j['ResultSet']['Result'])")" "1" "§4.3 format=json retur
 sleep 2
 areq GET "$URI?format=json"
 expect_eq "$(json "j['ResultSet']['Result'][0]['status']")" "RECEIVING" "§3.1 prevent_auto_commit stops the idle build"
+# §4.3 set-status / reset-status.
+areq POST "$URI?action=set-status&status=ERROR"
+areq GET "$URI?format=json"
+expect_eq "$(json "j['ResultSet']['Result'][0]['status']")" "ERROR" "§4.3 action=set-status"
+areq POST "$URI?action=set-status&status=NOPE"
+expect_status 400 "§4.3 set-status with a bad value → 400"
+areq POST "$URI?action=reset-status"
+expect_eq "$BODY" "$URI" "§4.3 action=reset-status answers the URI"
 # §4.3 action=build → 200 uri-list, READY, XML available.
 areq POST "$URI?action=build"
 expect_status 200 "§4.3 action=build"
