@@ -47,6 +47,10 @@ class ImportRun {
   // Resolves the handler and options; called once all parameters are known.
   void prepare(const std::string& content_type) {
     auto& p = ctx_.params;
+    if (p.has("http-session-listener") && !p.has("transaction"))
+      throw HttpError(400, "'transaction' is required when requesting 'http-session-listener'.");
+    // The user cache (/user/cache/resources/…) is not emulated, so no src can be found (§3.1).
+    if (p.has("src")) throw HttpError(404, "Unknown src file.");
     if (auto h = p.get("import-handler")) {
       handler_ = *h;
       if (handler_ == "SI" || handler_ == "XAR" || handler_ == "inbox" || handler_ == "automation")
