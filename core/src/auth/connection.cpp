@@ -36,9 +36,15 @@ Connection connect(const ConnectOptions& options) {
     return resolve_credentials(inputs, profile, prompter.get());
   };
   if (options.use_token_cache) {
-    session_options.on_new_token = [cache, name = profile.name, url = profile.url](
-                                       const std::string& token, const std::string& username) {
-      cache.store(name, url, username, token);
+    session_options.on_new_token = [cache, name = profile.name, url = profile.url,
+                                    log = options.log](const std::string& token,
+                                                       const std::string& username) {
+      try {
+        cache.store(name, url, username, token);
+      } catch (const std::exception& e) {
+        // A read-only home must not fail the command; the next one just logs in again.
+        if (log) log(std::string("cannot cache the session token: ") + e.what());
+      }
     };
   }
   auto session = std::make_shared<JSessionProvider>(std::move(session_options));
