@@ -76,7 +76,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     record.client_port = request.clientAddress().port();
     // Bodies of /test/upload are hashed, not kept: they can be large.
     Poco::URI uri(request.getURI());
-    const std::string path = uri.getPath();
+    const std::string& path = uri.getPath();
     std::string body;
     if (path != "/test/upload") Poco::StreamCopier::copyToString(request.stream(), body);
     record.body = body;
