@@ -65,6 +65,14 @@ std::string stream_failure(const Poco::Net::HTTPClientSession& session, const ch
   return what;
 }
 
+// Errors are shown as one line; OpenSSL and Poco texts sometimes span several.
+std::string single_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return text;
+}
+
 bool is_certificate_failure(const Poco::Exception& e) {
   return dynamic_cast<const Poco::Net::CertificateValidationException*>(&e) != nullptr ||
          e.displayText().find("certificate verify failed") != std::string::npos;
@@ -312,22 +320,22 @@ class Client::Impl {
       session.reset();
       if (callback_error) std::rethrow_exception(callback_error);
       result.failure = is_certificate_failure(e) ? Failure::kTls : Failure::kNetwork;
-      result.failure_message = e.displayText();
+      result.failure_message = single_line(e.displayText());
     } catch (const Poco::TimeoutException& e) {
       session.reset();
       if (callback_error) std::rethrow_exception(callback_error);
       result.failure = Failure::kNetwork;
       result.timed_out = true;
-      result.failure_message = e.displayText();
+      result.failure_message = single_line(e.displayText());
     } catch (const Poco::Exception& e) {
       session.reset();
       if (callback_error) std::rethrow_exception(callback_error);
       result.failure = Failure::kNetwork;
-      result.failure_message = e.displayText();
+      result.failure_message = single_line(e.displayText());
     } catch (const std::ios_base::failure& e) {
       session.reset();
       result.failure = Failure::kNetwork;
-      result.failure_message = e.what();
+      result.failure_message = single_line(e.what());
     } catch (...) {
       session.reset();
       throw;
