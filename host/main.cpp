@@ -8,6 +8,7 @@
 
 #include "cli/dispatch.hpp"
 #include "cli/global_options.hpp"
+#include "cli/profile_defaults.hpp"
 #include "commands/builtin.hpp"
 #include "commands/plugin_commands.hpp"
 #include "commands/upload_commands.hpp"
@@ -51,8 +52,8 @@ int run(const std::vector<std::string>& args) {
   register_upload_commands(registry, catalog, services);
   catalog.register_commands(registry, services);
 
-  const int code =
-      dispatch(registry, split, process_value_sources(), {&std::cin, &std::cout, &std::cerr});
+  const int code = dispatch(registry, split, process_value_sources_with_profile(),
+                            {&std::cin, &std::cout, &std::cerr});
   catalog.shutdown();
   return code;
 }

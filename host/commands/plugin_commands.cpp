@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "cli/invocation.hpp"
+#include "commands/core_command_support.hpp"
 #include "plugins/plugin_catalog.hpp"
 #include "plugins/plugin_command_adapter.hpp"
 #include "xnatctl/error.hpp"
@@ -15,9 +16,7 @@ namespace xnatctl::host {
 namespace {
 
 output::Format format_of(const Invocation& inv) {
-  if (inv.globals().quiet) return output::Format::kQuiet;
-  return inv.globals().output == std::optional<std::string>("json") ? output::Format::kJson
-                                                                    : output::Format::kTable;
+  return output_format(inv, load_config_file().config());
 }
 
 int list_plugins(const PluginCatalog& catalog, Invocation& inv) {

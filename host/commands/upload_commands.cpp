@@ -1,6 +1,7 @@
 #include "commands/upload_commands.hpp"
 
 #include "cli/invocation.hpp"
+#include "commands/core_command_support.hpp"
 #include "plugins/host_services.hpp"
 #include "plugins/plugin_catalog.hpp"
 #include "plugins/plugin_command_adapter.hpp"
@@ -11,15 +12,6 @@ namespace {
 
 constexpr const char* kUploadCommand = "session upload";
 constexpr const char* kUploadDicomCommand = "session upload-dicom";
-
-OptionSpec option(std::string name, char short_name, OptionKind kind, std::string help) {
-  OptionSpec o;
-  o.name = std::move(name);
-  o.short_name = short_name;
-  o.kind = kind;
-  o.help = std::move(help);
-  return o;
-}
 
 // Adds the options of every transport attached to `command`, one --help section each.
 // Transports of one command may share an option name (e.g. both REST transports read
@@ -61,25 +53,26 @@ CommandSpec session_upload(PluginCatalog& catalog) {
       "by their content.";
   spec.positionals = {
       {"PATH", "a directory of DICOM files, or a .zip/.tar/.tgz archive", true, false}};
-  OptionSpec project = option("project", 'P', OptionKind::kString, "project ID");
+  OptionSpec project = make_option("project", 'P', OptionKind::kString, "project ID");
   project.profile_key = "default_project";
-  OptionSpec subject = option("subject", 'S', OptionKind::kString, "subject label");
+  OptionSpec subject = make_option("subject", 'S', OptionKind::kString, "subject label");
   subject.required = true;
-  OptionSpec session = option("session", 'E', OptionKind::kString, "session (experiment) label");
+  OptionSpec session =
+      make_option("session", 'E', OptionKind::kString, "session (experiment) label");
   session.required = true;
-  OptionSpec workers = option("workers", 'w', OptionKind::kInt, "parallel uploads");
+  OptionSpec workers = make_option("workers", 'w', OptionKind::kInt, "parallel uploads");
   workers.profile_key = "workers";
   workers.default_value = "4";
   OptionSpec format =
-      option("archive-format", 0, OptionKind::kString, "batch archive format: tar or zip");
+      make_option("archive-format", 0, OptionKind::kString, "batch archive format: tar or zip");
   format.profile_key = "archive_mode";
   format.default_value = "tar";
-  OptionSpec overwrite = option("overwrite", 0, OptionKind::kString,
-                                "what to do with an existing session: none, append or delete");
+  OptionSpec overwrite = make_option("overwrite", 0, OptionKind::kString,
+                                     "what to do with an existing session: none, append or delete");
   overwrite.profile_key = "overwrite";
   overwrite.default_value = "delete";
-  OptionSpec password =
-      option("password", 0, OptionKind::kString, "password (prefer XNAT_PASS or 'auth login')");
+  OptionSpec password = make_option("password", 0, OptionKind::kString,
+                                    "password (prefer XNAT_PASS or 'auth login')");
   password.secret = true;
   spec.options = {
       project,
@@ -87,18 +80,19 @@ CommandSpec session_upload(PluginCatalog& catalog) {
       session,
       workers,
       format,
-      option("gradual", 0, OptionKind::kFlag, "send one request per file (gradual-DICOM)"),
-      option("zip-to-tar", 0, OptionKind::kFlag,
-             "convert a .zip archive to tar while streaming it"),
-      option("direct-archive", 0, OptionKind::kFlag,
-             "archive directly, bypassing the prearchive (default)"),
-      option("prearchive", 0, OptionKind::kFlag, "stage in the prearchive for review"),
+      make_option("gradual", 0, OptionKind::kFlag, "send one request per file (gradual-DICOM)"),
+      make_option("zip-to-tar", 0, OptionKind::kFlag,
+                  "convert a .zip archive to tar while streaming it"),
+      make_option("direct-archive", 0, OptionKind::kFlag,
+                  "archive directly, bypassing the prearchive (default)"),
+      make_option("prearchive", 0, OptionKind::kFlag, "stage in the prearchive for review"),
       overwrite,
-      option("transport", 0, OptionKind::kString,
-             "use this transport instead (see 'xnatctl plugin list')"),
-      option("username", 'u', OptionKind::kString, "user name (prefer XNAT_USER or 'auth login')"),
+      make_option("transport", 0, OptionKind::kString,
+                  "use this transport instead (see 'xnatctl plugin list')"),
+      make_option("username", 'u', OptionKind::kString,
+                  "user name (prefer XNAT_USER or 'auth login')"),
       password,
-      option("dry-run", 0, OptionKind::kFlag, "show what would be sent, send nothing")};
+      make_option("dry-run", 0, OptionKind::kFlag, "show what would be sent, send nothing")};
   spec.examples = {"xnatctl session upload ./DICOM -P MYPROJECT -S MYSUBJECT -E MYSESSION",
                    "xnatctl session upload ./DICOM -P MYPROJECT -S MYSUBJECT -E MYSESSION "
                    "--gradual --workers 16"};
@@ -121,11 +115,11 @@ CommandSpec session_upload_dicom(PluginCatalog& catalog) {
       "depends on the "
       "receiver's configuration and routing rules.";
   spec.positionals = {{"PATH", "a directory of DICOM files", true, false}};
-  OptionSpec workers = option("workers", 'w', OptionKind::kInt, "parallel associations");
+  OptionSpec workers = make_option("workers", 'w', OptionKind::kInt, "parallel associations");
   workers.profile_key = "workers";
   workers.default_value = "4";
-  spec.options = {workers, option("dry-run", 0, OptionKind::kFlag,
-                                  "print the connection parameters, send nothing")};
+  spec.options = {workers, make_option("dry-run", 0, OptionKind::kFlag,
+                                       "print the connection parameters, send nothing")};
   spec.examples = {
       "xnatctl session upload-dicom ./DICOM --host xnat.example.org --port 8104 --called-aet XNAT"};
   if (!catalog.transport("cstore")) {

@@ -28,6 +28,7 @@ struct xc_host {
 struct xc_invocation {
   const xnatctl::host::Invocation* invocation = nullptr;
   xnatctl::host::HostServices* services = nullptr;
+  xnatctl::output::Format format = xnatctl::output::Format::kTable;
   std::mutex output_mutex;  // emit_record/print may be called from plugin worker threads
   std::unique_ptr<xnatctl::output::RecordWriter> records;  // created on the first record
 };

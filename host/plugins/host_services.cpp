@@ -6,6 +6,8 @@
 #include <iostream>
 #include <string_view>
 
+#include "plugins/http_bridge.hpp"
+#include "xnatctl/error.hpp"
 #include "xnatctl/sdk.hpp"
 
 namespace xnatctl::host {
@@ -17,12 +19,6 @@ xc_status view_of(const std::string& value, xc_str* out) {
   out->data = value.data();
   out->size = value.size();
   return XC_OK;
-}
-
-output::Format format_of(const Invocation& inv) {
-  if (inv.globals().quiet) return output::Format::kQuiet;
-  if (inv.globals().output == std::optional<std::string>("json")) return output::Format::kJson;
-  return output::Format::kTable;
 }
 
 // ---- members of the C table. None may throw: an exception must never unwind into plugin
@@ -77,7 +73,7 @@ xc_status config_get(xc_host* host, const char* key, xc_str* out) {
 }
 
 int32_t output_mode(const xc_invocation* inv) {
-  switch (format_of(*inv->invocation)) {
+  switch (inv->format) {
     case output::Format::kJson:
       return XC_OUTPUT_JSON;
     case output::Format::kQuiet:
@@ -99,8 +95,7 @@ xc_status emit_record(const xc_invocation* cinv, const xc_kv* fields, size_t cou
     }
     std::lock_guard lock(inv->output_mutex);
     if (!inv->records) {
-      inv->records = std::make_unique<output::RecordWriter>(format_of(*inv->invocation),
-                                                            inv->invocation->out());
+      inv->records = std::make_unique<output::RecordWriter>(inv->format, inv->invocation->out());
     }
     inv->records->add(std::move(record));
     return XC_OK;
@@ -109,7 +104,7 @@ xc_status emit_record(const xc_invocation* cinv, const xc_kv* fields, size_t cou
 
 void print(const xc_invocation* cinv, int32_t stream, xc_str text) {
   auto* inv = const_cast<xc_invocation*>(cinv);
-  const bool machine_output = format_of(*inv->invocation) != output::Format::kTable;
+  const bool machine_output = inv->format != output::Format::kTable;
   if (stream == XC_STDOUT && machine_output) return;  // keep stdout parseable
   std::lock_guard lock(inv->output_mutex);
   (stream == XC_STDOUT ? inv->invocation->out() : inv->invocation->err())
@@ -130,9 +125,13 @@ xc_status http_send(xc_host* host, const xc_http_request* request, xc_http_respo
       !XC_HAS_MEMBER(response, xc_http_response, content_type)) {
     return xc::fail(error, XC_INVALID_INPUT, "http_send: request or response struct too small");
   }
-  const auto& sender = host->services->http();
-  if (!sender) return xc::fail(error, XC_UNSUPPORTED, "this command has no XNAT server connection");
-  return xc::guard(error, [&] { return sender(*request, *response, *error); });
+  http::Client* client = nullptr;
+  try {
+    client = &host->services->client();
+  } catch (const Error& e) {
+    return xc::fail(error, status_for(e.code()), e.what());
+  }
+  return xc::guard(error, [&] { return send_through(*client, *request, *response, *error); });
 }
 
 void progress(const xc_upload_job* cjob, uint64_t done, uint64_t total) {
@@ -219,9 +218,26 @@ std::unique_ptr<xc_host> HostServices::make_host_handle(const std::string& plugi
   return handle;
 }
 
-std::unique_ptr<xc_invocation> HostServices::wrap(const Invocation& inv) {
+void HostServices::set_connector(Connector connector) {
+  std::lock_guard lock(connection_mutex_);
+  connector_ = std::move(connector);
+  connection_.reset();
+}
+
+http::Client& HostServices::client() {
+  std::lock_guard lock(connection_mutex_);
+  if (!connection_) {
+    if (!connector_)
+      throw Error("this command has no XNAT server connection", ExitCode::kUnavailable);
+    connection_ = connector_();
+  }
+  return *connection_->client;
+}
+
+std::unique_ptr<xc_invocation> HostServices::wrap(const Invocation& inv, output::Format format) {
   auto wrapped = std::make_unique<xc_invocation>();
   wrapped->invocation = &inv;
+  wrapped->format = format;
   wrapped->services = this;
   return wrapped;
 }

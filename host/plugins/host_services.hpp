@@ -6,16 +6,20 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
 #include "plugins/host_objects.hpp"
+#include "xnatctl/auth/connection.hpp"
 
 namespace xnatctl::host {
 
 class HostServices {
  public:
-  using HttpSender = std::function<xc_status(const xc_http_request&, xc_http_response&, xc_error&)>;
+  // Makes the authenticated connection to the active server. Called on the first
+  // http_send of a command, so commands that never talk to XNAT never need a profile.
+  using Connector = std::function<auth::Connection()>;
   using ProfileLookup = std::function<std::optional<std::string>(const std::string& key)>;
 
   HostServices(std::ostream& out, std::ostream& err, int verbosity);
@@ -23,16 +27,18 @@ class HostServices {
   const xc_host_api* api() const { return &api_; }
   std::unique_ptr<xc_host> make_host_handle(const std::string& plugin_id);
 
-  // The core HTTP client, once the command needs a server (set by the host before run()).
-  void set_http(HttpSender sender) { http_ = std::move(sender); }
+  void set_connector(Connector connector);
+  // The connection, made on first use. Throws xnatctl::Error when it cannot be made.
+  http::Client& client();
   void set_profile_lookup(ProfileLookup lookup) { profile_ = std::move(lookup); }
   using SettingLookup = std::function<std::optional<std::string>(const std::string& plugin_id,
                                                                  const std::string& key)>;
   void set_plugin_settings(SettingLookup lookup) { settings_ = std::move(lookup); }
   const SettingLookup& plugin_settings() const { return settings_; }
 
-  // Wraps `inv` for a plugin call; after the call, finish() flushes any records.
-  std::unique_ptr<xc_invocation> wrap(const Invocation& inv);
+  // Wraps `inv` for a plugin call (output format resolved once: --quiet > --output >
+  // config output_format > table); after the call, finish() flushes any records.
+  std::unique_ptr<xc_invocation> wrap(const Invocation& inv, output::Format format);
   static void finish(xc_invocation& inv);
 
   // Set from the SIGINT handler; read by plugins through xc_host_api.cancelled.
@@ -43,7 +49,6 @@ class HostServices {
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
   int verbosity() const { return verbosity_; }
-  const HttpSender& http() const { return http_; }
   const ProfileLookup& profile() const { return profile_; }
 
  private:
@@ -51,7 +56,9 @@ class HostServices {
   std::ostream& out_;
   std::ostream& err_;
   int verbosity_;
-  HttpSender http_;
+  std::mutex connection_mutex_;
+  Connector connector_;
+  std::optional<auth::Connection> connection_;
   ProfileLookup profile_;
   SettingLookup settings_;
 };

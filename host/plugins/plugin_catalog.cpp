@@ -6,6 +6,8 @@
 #include "plugins/host_services.hpp"
 #include "plugins/plugin_command_adapter.hpp"
 #include "plugins/plugin_discovery.hpp"
+#include "xnatctl/config/environment.hpp"
+#include "xnatctl/config/paths.hpp"
 #include "xnatctl/error.hpp"
 
 namespace xnatctl::host {
@@ -24,11 +26,8 @@ CatalogSettings default_catalog_settings(const std::vector<std::string>& cli_dir
   settings.system_files.emplace_back("/etc/xnatctl/plugins.yaml");
   const fs::path prefixed = install_prefix() / "etc" / "xnatctl" / "plugins.yaml";
   if (prefixed != settings.system_files.front()) settings.system_files.push_back(prefixed);
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
-    settings.user_config = fs::path(xdg) / "xnatctl" / "config.yaml";
-  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-    settings.user_config = fs::path(home) / ".config" / "xnatctl" / "config.yaml";
-  }
+  // The same file the rest of xnatctl reads (HOME / XDG_CONFIG_HOME rules live in core).
+  settings.user_config = config::config_file_path(config::Environment::process());
   return settings;
 }
 

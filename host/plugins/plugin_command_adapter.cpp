@@ -1,5 +1,6 @@
 #include "plugins/plugin_command_adapter.hpp"
 
+#include "commands/core_command_support.hpp"
 #include "plugins/host_services.hpp"
 #include "plugins/plugin_catalog.hpp"
 
@@ -82,7 +83,9 @@ CommandSpec adapt_plugin_command(PluginCatalog& catalog, PluginRecord& plugin,
   const xc_command_desc* command = &desc;
   spec.run = [&catalog, record, command, &services](Invocation& inv) {
     void* context = catalog.ensure_initialised(*record, services);
-    auto wrapped = services.wrap(inv);
+    const config::ConfigFile config = load_config_file();
+    services.set_connector([&inv] { return auth::connect(connect_options(inv)); });
+    auto wrapped = services.wrap(inv, output_format(inv, config.config()));
     xc_error error{};
     error.struct_size = sizeof(error);
     const xc_status status = command->run(context, wrapped.get(), &error);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "xnatctl/test_support/child_process.hpp"
+#include "xnatctl/test_support/emulator_fixture.hpp"
 
 namespace fs = std::filesystem;
 using xnatctl::test_support::ChildOptions;
@@ -357,7 +358,7 @@ TEST_CASE("plugin commands get host-rendered output, env precedence and status m
   const auto object =
       Poco::JSON::Parser().parse(info.stdout_text).extract<Poco::JSON::Object::Ptr>();
   CHECK(object->getValue<std::string>("version") == "9.9.9");
-  CHECK(object->getArray("commands")->size() == 2);
+  CHECK(object->getArray("commands")->size() == 3);
   CHECK(object->getArray("transports")->getObject(0)->getValue<std::string>("command") ==
         "session upload");
 }
@@ -370,4 +371,58 @@ TEST_CASE("plugin settings come from the system file, overridden by the user con
   CHECK(tree.run({"fixture_good", "hello", "-q"}).stdout_text == "bonjour world\n");
   tree.user_config("plugins:\n  settings:\n    fixture_good:\n      greeting: hola\n");
   CHECK(tree.run({"fixture_good", "hello", "-q"}).stdout_text == "hola world\n");
+}
+
+TEST_CASE("plugins reach the server through the host's authenticated, streaming HTTP",
+          "[loader][http]") {
+  xnatctl::test_support::EmulatorOptions options;
+  options.extra_args = {"--project", "P1", "--user", "alice:secret"};
+  xnatctl::test_support::EmulatorFixture emulator(options);
+  InstallTree tree;
+  tree.fixture("good", "fixture_good");
+  const std::string path = "/data/projects/P1/resources/NOTES/files/hello.txt";
+  const std::map<std::string, std::string> env = {
+      {"XNAT_URL", emulator.base_url()}, {"XNAT_USER", "alice"}, {"XNAT_PASS", "secret"}};
+
+  const RunResult ok = tree.run(
+      {"fixture_good", "roundtrip", path, "streamed through the C ABI", "-o", "json"}, env);
+  INFO(ok.stderr_text);
+  REQUIRE(ok.exit_status == 0);
+  const auto record =
+      Poco::JSON::Parser().parse(ok.stdout_text).extract<Poco::JSON::Array::Ptr>()->getObject(0);
+  CHECK(record->getValue<std::string>("put_status") == "200");
+  CHECK(record->getValue<std::string>("get_status") == "200");
+  CHECK(record->getValue<std::string>("body") == "streamed through the C ABI");
+
+  // Refused credentials reach the plugin as XC_AUTH, and the user sees exit code 3. (A fresh
+  // home: the first run cached a valid session token, which would rightly be reused.)
+  InstallTree fresh;
+  fresh.fixture("good", "fixture_good");
+  auto wrong = env;
+  wrong["XNAT_PASS"] = "wrong";
+  const RunResult refused = fresh.run({"fixture_good", "roundtrip", path, "x"}, wrong);
+  INFO(refused.stdout_text + refused.stderr_text);
+  CHECK(refused.exit_status == 3);
+  CHECK(refused.stderr_text.find("secret") == std::string::npos);
+  CHECK(refused.stderr_text.find("wrong") == std::string::npos);
+}
+
+TEST_CASE("option values: command line > environment > profile > default", "[loader][cli]") {
+  InstallTree tree;
+  tree.fixture("good", "fixture_good");
+  CHECK(tree.run({"fixture_good", "hello", "-q"}).stdout_text == "hello world\n");
+  tree.user_config(
+      "default_profile: lab\nprofiles:\n  lab:\n    url: http://127.0.0.1:9\n    default_project: "
+      "LabProject\n"
+      "  other:\n    url: http://127.0.0.1:9\n    default_project: OtherProject\n");
+  CHECK(tree.run({"fixture_good", "hello", "-q"}).stdout_text == "hello LabProject\n");
+  CHECK(tree.run({"fixture_good", "hello", "-q", "-p", "other"}).stdout_text ==
+        "hello OtherProject\n");
+  CHECK(tree.run({"fixture_good", "hello", "-q"}, {{"XNAT_PROFILE", "other"}}).stdout_text ==
+        "hello OtherProject\n");
+  CHECK(tree.run({"fixture_good", "hello", "-q"}, {{"XNATCTL_FIXTURE_NAME", "Env"}}).stdout_text ==
+        "hello Env\n");
+  CHECK(
+      tree.run({"fixture_good", "hello", "-q", "--name", "Cli"}, {{"XNATCTL_FIXTURE_NAME", "Env"}})
+          .stdout_text == "hello Cli\n");
 }
