@@ -1,17 +1,13 @@
 #include "dicom_naming.hpp"
 
+#include <Poco/String.h>
+
 #include <cstdint>
 
 namespace xnatctl::emulator {
 namespace {
-std::string trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
 std::string value_or_marker(const std::string& value, const char* keyword) {
-  auto v = trim(value);
+  auto v = Poco::trim(value);
   return v.empty() ? std::string("no-value-for-") + keyword : v;
 }
 }  // namespace
@@ -45,8 +41,8 @@ std::string template_file_name(const std::string& study_uid, const std::string& 
                                const std::string& sop_instance_uid) {
   // The hash takes the attribute values themselves (blank values hash as empty strings is an
   // assumption; real objects always carry both UIDs, checked earlier).
-  const auto hash =
-      static_cast<std::uint32_t>(java_list_hash(trim(sop_class_uid), trim(sop_instance_uid)));
+  const auto hash = static_cast<std::uint32_t>(
+      java_list_hash(Poco::trim(sop_class_uid), Poco::trim(sop_instance_uid)));
   std::string name = value_or_marker(study_uid, "StudyInstanceUID") + "-" +
                      value_or_marker(series_number, "SeriesNumber") + "-" +
                      value_or_marker(instance_number, "InstanceNumber") + "-" + to_base36(hash) +
@@ -62,11 +58,11 @@ std::string to_label_chars(const std::string& s) {
 }
 
 std::string scan_folder_for(const std::string& series_number, const std::string& series_uid) {
-  const auto number = trim(series_number);
+  const auto number = Poco::trim(series_number);
   const bool valid_name = !number.empty() && number != "." && number != ".." &&
                           number.find_first_of("/\\:*?\"<>|") == std::string::npos;
   if (valid_name) return number;
-  const auto uid = trim(series_uid);
+  const auto uid = Poco::trim(series_uid);
   if (!uid.empty()) return to_label_chars(uid);
   return "NA";
 }

@@ -1,5 +1,6 @@
 #include "http_util.hpp"
 
+#include <Poco/Net/NameValueCollection.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -176,6 +177,21 @@ std::string JsonTable::to_json() const {
   for (const auto& [k, v] : meta_) out << ", " << json_quote(k) << ": " << json_quote(v);
   out << "}}";
   return out.str();
+}
+
+}  // namespace xnatctl::emulator
+
+namespace xnatctl::emulator {
+
+std::string part_file_name(const Poco::Net::MessageHeader& header, const char* separators) {
+  std::string disposition;
+  Poco::Net::NameValueCollection params;
+  Poco::Net::MessageHeader::splitParameters(header.get("Content-Disposition", ""), disposition,
+                                            params);
+  std::string filename = params.get("filename", "");
+  if (const auto cut = filename.find_last_of(separators); cut != std::string::npos)
+    filename = filename.substr(cut + 1);
+  return filename;
 }
 
 }  // namespace xnatctl::emulator

@@ -4,6 +4,7 @@
 
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/MessageHeader.h>
 
 #include <map>
 #include <optional>
@@ -39,6 +40,10 @@ class Params {
 };
 
 std::string url_decode(const std::string& s);
+// The file name of a multipart part (Content-Disposition filename=...), without any
+// directories: everything after the last of `separators` (XNAT keeps what follows the last
+// '\\' for imports, §3.2; resource uploads also drop '/').
+std::string part_file_name(const Poco::Net::MessageHeader& header, const char* separators);
 std::vector<std::string> split_path(const std::string& path);  // "/a/b/" -> {"a","b"}, decoded
 std::string to_lower(std::string s);
 bool ends_with(const std::string& s, const std::string& suffix);

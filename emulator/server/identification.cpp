@@ -1,17 +1,11 @@
 #include "identification.hpp"
 
+#include <Poco/String.h>
+
 #include <cctype>
 #include <vector>
 
 namespace xnatctl::emulator {
-namespace {
-std::string trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-}  // namespace
 
 // Equivalent of dicom-xnat's case-insensitive pattern
 //   (?:^|.*[\s,;]) KEY \s* : \s* ([\w-]*) (?:$|[\s,;].*)
@@ -67,16 +61,16 @@ Identification identify(const HeaderFields& f,
   for (const auto* tag : comment_tags) {
     if (auto v = extract_assignment(*tag, "Project")) candidates.push_back(*v);
   }
-  candidates.push_back(trim(f.study_description));
-  candidates.push_back(trim(f.accession_number));
+  candidates.push_back(Poco::trim(f.study_description));
+  candidates.push_back(Poco::trim(f.accession_number));
   for (const auto& c : candidates) {
     if (!c.empty() && project_exists(c)) {
       id.project = c;
       break;
     }
   }
-  id.subject = from_comments("Subject").value_or(trim(f.patient_name));
-  id.session = from_comments("Session").value_or(trim(f.patient_id));
+  id.subject = from_comments("Subject").value_or(Poco::trim(f.patient_name));
+  id.session = from_comments("Session").value_or(Poco::trim(f.patient_id));
   if (auto aa = from_comments("AA")) {
     std::string v = *aa;
     for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -288,13 +288,7 @@ class ImportPartHandler : public Poco::Net::PartHandler {
       : ctx_(ctx), run_(run), form_(form), content_type_(content_type) {}
 
   void handlePart(const Poco::Net::MessageHeader& header, std::istream& stream) override {
-    std::string disposition;
-    Poco::Net::NameValueCollection params;
-    Poco::Net::MessageHeader::splitParameters(header.get("Content-Disposition", ""), disposition,
-                                              params);
-    std::string filename = params.get("filename", "");
-    if (auto bs = filename.find_last_of('\\'); bs != std::string::npos)
-      filename = filename.substr(bs + 1);
+    std::string filename = part_file_name(header, "\\");
     if (filename.empty())
       throw HttpError(400,
                       "multi-part form posts must contain the file name of the uploaded file.");

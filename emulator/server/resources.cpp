@@ -166,13 +166,7 @@ class UploadPartHandler : public Poco::Net::PartHandler {
   UploadPartHandler(ResourceUpload& upload, std::string rel)
       : upload_(upload), rel_(std::move(rel)) {}
   void handlePart(const Poco::Net::MessageHeader& header, std::istream& stream) override {
-    std::string disposition;
-    Poco::Net::NameValueCollection params;
-    Poco::Net::MessageHeader::splitParameters(header.get("Content-Disposition", ""), disposition,
-                                              params);
-    std::string filename = params.get("filename", "");
-    if (auto bs = filename.find_last_of("\\/"); bs != std::string::npos)
-      filename = filename.substr(bs + 1);
+    std::string filename = part_file_name(header, "\\/");
     // The URL remainder names the destination if given; a trailing '/' makes it a folder.
     std::string dest = rel_.empty() ? filename : rel_.back() == '/' ? rel_ + filename : rel_;
     if (dest.empty())
