@@ -1,21 +1,22 @@
 // Archive listings (reference §5): projects, subjects, experiments (IDs XNAT_E00001, lookup by
 // ID or label under a project), scans, and the experiment/scan resource routes (§6).
+#include "listing_query.hpp"
 #include "request_context.hpp"
 #include "resources.hpp"
 
 namespace xnatctl::emulator {
 namespace {
 
-JsonTable::Row experiment_row(const Experiment& e, bool with_subject) {
-  JsonTable::Row row{{"ID", e.id},       {"project", e.project},
-                     {"date", e.date},   {"xsiType", e.xsi_type},
-                     {"label", e.label}, {"insert_date", e.insert_date}};
-  if (with_subject) {
-    row.push_back({"subject_ID", e.subject_id});
-    row.push_back({"subject_label", e.subject_label});
-  }
-  row.push_back({"URI", "/data/experiments/" + e.id});
-  return row;
+// Every field an experiment listing can show or filter on (§5.2 field shortcuts).
+JsonTable::Row experiment_fields(const Experiment& e) {
+  return {{"ID", e.id},
+          {"project", e.project},
+          {"date", e.date},
+          {"xsiType", e.xsi_type},
+          {"label", e.label},
+          {"insert_date", e.insert_date},
+          {"subject_ID", e.subject_id},
+          {"subject_label", e.subject_label}};
 }
 
 void send_table(RequestContext& ctx, JsonTable& t) {
@@ -23,31 +24,21 @@ void send_table(RequestContext& ctx, JsonTable& t) {
   send_json(ctx.response, 200, t.to_json());
 }
 
-// Filters on listing query parameters (§5.2): exact match per column, comma = OR.
-bool row_matches(const JsonTable::Row& row, const Params& params) {
-  for (const auto& [k, v] : row) {
-    auto want = params.get(k);
-    if (!want || k == "format") continue;
-    bool any = false;
-    std::size_t pos = 0;
-    while (pos <= want->size()) {
-      auto comma = want->find(',', pos);
-      if (comma == std::string::npos) comma = want->size();
-      if (want->substr(pos, comma - pos) == v) any = true;
-      pos = comma + 1;
-    }
-    if (!any) return false;
-  }
-  return true;
-}
-
+// Default columns (§5.2): project and subject lists leave out the subject; /data/experiments
+// (no project in the path) adds it. `columns=` and field filters work on all three routes.
 void list_experiments(RequestContext& ctx, const std::string& project, const Subject* subject) {
+  static const std::vector<std::string> project_columns{"ID",      "project", "date",
+                                                        "xsiType", "label",   "insert_date"};
+  static const std::vector<std::string> site_columns{
+      "ID", "project", "date", "xsiType", "label", "insert_date", "subject_ID", "subject_label"};
   JsonTable t;
   for (const auto& [id, e] : ctx.emu.repository.experiments()) {
     if (!project.empty() && e.project != project) continue;
     if (subject && e.subject_id != subject->id) continue;
-    auto row = experiment_row(e, project.empty());
-    if (row_matches(row, ctx.params)) t.add_row(row);
+    const auto fields = experiment_fields(e);
+    if (!row_matches(fields, ctx.params)) continue;
+    t.add_row(select_columns(fields, ctx.params, project.empty() ? site_columns : project_columns,
+                             "/data/experiments/" + e.id));
   }
   send_table(ctx, t);
 }

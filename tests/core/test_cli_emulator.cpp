@@ -5,6 +5,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "support/temp_dir.hpp"
 #include "xnatctl/http/body.hpp"
@@ -43,17 +44,24 @@ RunResult xnatctl_run(const testing::TempDir& home, const std::string& url,
   return test_support::run_process(XNATCTL_BINARY, args, std::chrono::seconds(60), options);
 }
 
-// One small MR session (2 series x 2 slices) archived as P1/SUB1/SESS1 through the import
-// service, the way an upload would put it there. Returns the client's statistics.
-http::ClientStats import_session(const std::string& url, const testing::TempDir& work) {
-  const auto dicom = work.path() / "dicom";
+struct SessionSpec {
+  std::string subject = "SUB1", session = "SESS1";
+  int seed = 1;  // different seeds give different StudyInstanceUIDs
+};
+
+// One small MR session (2 series x 2 slices) archived as P1/<subject>/<session> through the
+// import service, the way an upload would put it there. Returns the client's statistics.
+http::ClientStats import_session(const std::string& url, const testing::TempDir& work,
+                                 const SessionSpec& spec = {}) {
+  const auto dicom = work.path() / spec.session / "dicom";
   auto generated = test_support::run_process(
       XNAT_GEN_SESSION_BINARY,
       {"--out", dicom.string(), "--series", "2", "--slices", "2", "--rows", "16", "--cols", "16",
-       "--project", "P1", "--subject", "SUB1", "--session", "SESS1", "-q"},
+       "--seed", std::to_string(spec.seed), "--project", "P1", "--subject", spec.subject,
+       "--session", spec.session, "-q"},
       std::chrono::seconds(60));
   REQUIRE(generated.exit_status == 0);
-  const auto tar = work.path() / "session.tar";
+  const auto tar = work.path() / spec.session / "session.tar";
   auto packed = test_support::run_process("tar", {"-cf", tar.string(), "-C", dicom.string(), "."},
                                           std::chrono::seconds(60));
   REQUIRE(packed.exit_status == 0);
@@ -69,10 +77,11 @@ http::ClientStats import_session(const std::string& url, const testing::TempDir&
   request.authenticate = false;
   request.headers = {{"Authorization", "Basic YWxpY2U6RW11LVBhNTV3b3Jk"},  // alice:Emu-Pa55word
                      {"Content-Type", "application/x-tar"}};
-  request.query = {{"import-handler", "DICOM-zip"},
-                   {"dest", "/archive/projects/P1/subjects/SUB1/experiments/SESS1"},
-                   {"overwrite", "append"},
-                   {"inbody", "true"}};
+  request.query = {
+      {"import-handler", "DICOM-zip"},
+      {"dest", "/archive/projects/P1/subjects/" + spec.subject + "/experiments/" + spec.session},
+      {"overwrite", "append"},
+      {"inbody", "true"}};
   request.body = http::file_body(tar);
   auto response = client.fetch(request);
   INFO(response.body);
@@ -88,6 +97,7 @@ TEST_CASE("emulator: login, whoami, listings and logout with the real binary", "
   testing::TempDir home, work;
   const auto url = emulator.base_url();
   import_session(url, work);
+  import_session(url, work, {"SUB2", "SESS2", 2});
 
   auto login = xnatctl_run(home, url, {"auth", "login", "-u", "alice", "--password-stdin"});
   CHECK(login.exit_status == 2);  // --password-stdin with nothing on stdin
@@ -101,21 +111,37 @@ TEST_CASE("emulator: login, whoami, listings and logout with the real binary", "
   CHECK(whoami.exit_status == 0);
   CHECK(whoami.stdout_text == "alice\n");
 
+  // The subject column comes from the emulator honouring columns=...subject_label (§5.2).
   auto sessions = xnatctl_run(home, url, {"session", "list", "-P", "P1", "-o", "json"});
   INFO(sessions.stderr_text);
   REQUIRE(sessions.exit_status == 0);
   Poco::JSON::Parser parser;
   auto rows = parser.parse(sessions.stdout_text).extract<Poco::JSON::Array::Ptr>();
-  REQUIRE(rows->size() == 1);
-  auto session = rows->getObject(0);
-  CHECK(session->getValue<std::string>("label") == "SESS1");
-  // (The emulator ignores `columns=` on project listings, so subject_label is not checked here;
-  // the fake-server test covers it.)
-  CHECK(session->getValue<std::string>("modality") == "MR");
-  const std::string id = session->getValue<std::string>("id");
-  CHECK(xnatctl_run(home, url, {"session", "list", "-P", "P1", "-q"}).stdout_text == id + "\n");
+  REQUIRE(rows->size() == 2);
+  std::map<std::string, std::string> subject_of, id_of;
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    auto row = rows->getObject(static_cast<unsigned>(i));
+    subject_of[row->getValue<std::string>("label")] = row->getValue<std::string>("subject");
+    id_of[row->getValue<std::string>("label")] = row->getValue<std::string>("id");
+    CHECK(row->getValue<std::string>("modality") == "MR");
+  }
+  CHECK(subject_of == std::map<std::string, std::string>{{"SESS1", "SUB1"}, {"SESS2", "SUB2"}});
+  const std::string id = id_of["SESS1"];
+
+  // --subject is sent as subject_label=S and filtered by the server.
+  auto of_sub2 =
+      xnatctl_run(home, url, {"session", "list", "-P", "P1", "--subject", "SUB2", "-o", "json"});
+  INFO(of_sub2.stderr_text);
+  REQUIRE(of_sub2.exit_status == 0);
+  auto sub2_rows = parser.parse(of_sub2.stdout_text).extract<Poco::JSON::Array::Ptr>();
+  REQUIRE(sub2_rows->size() == 1);
+  CHECK(sub2_rows->getObject(0)->getValue<std::string>("label") == "SESS2");
+  CHECK(sub2_rows->getObject(0)->getValue<std::string>("subject") == "SUB2");
+  CHECK(xnatctl_run(home, url, {"session", "list", "-P", "P1", "-S", "SUB1", "-q"}).stdout_text ==
+        id + "\n");
   auto table = xnatctl_run(home, url, {"session", "list", "-P", "P1"});
-  CHECK_THAT(table.stdout_text, Catch::StartsWith("ID ") && Catch::Contains("SESS1"));
+  CHECK_THAT(table.stdout_text,
+             Catch::StartsWith("ID ") && Catch::Contains("SESS1") && Catch::Contains("SUB2"));
 
   auto scans = xnatctl_run(home, url, {"scan", "list", "-P", "P1", "-E", "SESS1", "-q"});
   INFO(scans.stderr_text);

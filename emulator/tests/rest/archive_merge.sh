@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Archiving through the import service and the merge rules (xnat-server-api.md §3.1 dest,
-# §3.5, §3.8, §11.1, §11.2, §11.10) and the archive listings (§5, §6.3).
+# §3.5, §3.8, §11.1, §11.2, §11.10) and the archive listings (§5, §5.2 columns= and filters,
+# §6.3).
 source "$(dirname "$0")/lib.sh"
 start_emulator merge --project P1 --project PET
 
@@ -91,4 +92,34 @@ expect_eq "$DIGEST" "$(md5sum "$WORK/all/1.dcm" | cut -d' ' -f1)" "§6.3 digest 
 areq GET "$ROW_URI"
 cmp -s "$WORK/body" "$WORK/all/1.dcm" && ok "§6.3 download via the URI column" || fail "download bytes"
 [[ -f "$DATA/archive/P1/arc001/MR1/SCANS/1/DICOM/1.dcm" ]] && ok "archive layout archive/P1/arc001/MR1/SCANS/1/DICOM" || fail "archive layout"
+
+# §5.2 columns= and field filters (what `session list` sends, xnatctl-behaviour.md §6.1), with a
+# second experiment under another subject.
+imp "dest=/archive/projects/P1/subjects/SUBJ2/experiments/MR2" "$WORK/other.zip"
+expect_status 200 "§5.2 second experiment archived"
+COLS="columns=ID,label,subject_label,date,xsiType&format=json"
+areq GET "/data/projects/P1/experiments?$COLS"
+expect_eq "$(json "','.join(sorted(j['ResultSet']['Result'][0]))")" "ID,URI,date,label,subject_label,xsiType" "§5.2 columns= picks columns, URI added"
+expect_eq "$(json "','.join(r['subject_label'] for r in j['ResultSet']['Result'])")" "SUBJ,SUBJ2" "§5.2 subject_label column on a project listing"
+expect_eq "$(json "all(isinstance(v, str) for r in j['ResultSet']['Result'] for v in r.values())")" "True" "§1.3 every cell a string"
+areq GET "/data/projects/P1/experiments?$COLS&subject_label=SUBJ2"
+expect_eq "$(json "','.join(r['label'] for r in j['ResultSet']['Result'])")" "MR2" "§5.2 subject_label filter"
+expect_eq "$(json "j['ResultSet']['totalRecords']")" "1" "§5.2 totalRecords counts filtered rows"
+areq GET "/data/projects/P1/experiments?subject_label=SUBJ"
+expect_eq "$(json "[r['label'] for r in j['ResultSet']['Result']]")" "['MR1']" "§5.2 filter is exact without wildcards"
+expect_eq "$(json "'subject_label' in j['ResultSet']['Result'][0]")" "False" "§5.2 filter on a field outside the default columns"
+areq GET "/data/projects/P1/experiments?label=MR1,MR2"
+expect_eq "$(json "len(j['ResultSet']['Result'])")" "2" "§5.2 comma = OR"
+areq GET "/data/projects/P1/experiments?subject_label=SUB*"
+expect_eq "$(json "len(j['ResultSet']['Result'])")" "2" "§5.2 * as LIKE wildcard"
+areq GET "/data/projects/P1/experiments?label=%25R2"
+expect_eq "$(json "[r['label'] for r in j['ResultSet']['Result']]")" "['MR2']" "§5.2 % as LIKE wildcard"
+areq GET "/data/projects/P1/experiments?subject_label=SUBJ_%25"
+expect_eq "$(json "[r['label'] for r in j['ResultSet']['Result']]")" "['MR2']" "§5.2 _ is one character in a LIKE pattern"
+areq GET "/data/projects/P1/experiments?columns=label,nonesuch&label=MR1"
+expect_eq "$(json "j['ResultSet']['Result'][0]['nonesuch']")" "" "§5.2 unknown column → empty string"
+areq GET "/data/projects/P1/subjects/SUBJ2/experiments?columns=label,subject_ID,subject_label"
+expect_eq "$(json "[(r['label'], r['subject_label'], r['subject_ID'][:6]) for r in j['ResultSet']['Result']]")" "[('MR2', 'SUBJ2', 'XNAT_S')]" "§5.2 columns= on a subject's listing"
+areq GET "/data/experiments?columns=ID&label=MR2"
+expect_eq "$(json "[sorted(r) for r in j['ResultSet']['Result']]")" "[['ID', 'URI']]" "§5.2 columns= and filter on /data/experiments"
 finish
