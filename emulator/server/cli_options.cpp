@@ -82,7 +82,7 @@ std::optional<EmulatorConfig> parse_command_line(int argc, char** argv) {
     ("dicom-port", po::value<int>(), "start the DICOM C-STORE receiver on this port (0 = free port)")
     ("dicom-aet", po::value(&cfg.dicom_aet)->default_value("XNAT"), "AE title of the DICOM receiver")
     ("http-threads", po::value(&cfg.http_threads)->default_value(32), "max concurrent HTTP connections")
-    ("verbose,v", po::bool_switch(&cfg.verbose), "log every request to stderr")
+    ("verbose,v", po::bool_switch(&cfg.verbose), "log every request and every new HTTP session to stderr")
     ("fault-import-400", po::value(&cfg.faults.import_400_first_n)->default_value(0), "answer the first N imports with the transient 400 'Concurrent file sends' error")
     ("fault-5xx-rate", po::value(&cfg.faults.rate_5xx)->default_value(0.0), "answer this fraction of requests with a random 500/502/503")
     ("fault-seed", po::value(&cfg.faults.seed)->default_value(1), "seed for --fault-5xx-rate")

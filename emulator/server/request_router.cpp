@@ -74,7 +74,8 @@ class Router : public Poco::Net::HTTPRequestHandler {
     const auto qmark = target.find('?');
     const std::string raw_path = target.substr(0, qmark);
     const std::string raw_query = qmark == std::string::npos ? "" : target.substr(qmark + 1);
-    if (emu_.config.verbose) std::cerr << request.getMethod() << " " << request.getURI() << "\n";
+    // One << per line: the handler threads share stderr, and separate << calls interleave.
+    if (emu_.config.verbose) std::cerr << request.getMethod() + " " + request.getURI() + "\n";
 
     if (raw_path == "/app/template/Login.vm" || raw_path == "/login") {
       send_text(response, 200, "<html><body><h3>XNAT login (emulator)</h3></body></html>",
@@ -146,6 +147,10 @@ class Router : public Poco::Net::HTTPRequestHandler {
       } else {
         ctx.session_id = ctx.emu.sessions.create_session(user);
         set_session_cookies(ctx);
+        // One line per login as the server sees it, so tests can count re-logins independently
+        // of the client (any Basic request without a live cookie of that user is one).
+        if (ctx.emu.config.verbose)
+          std::cerr << "xnat-emulator: new HTTP session for " + user + "\n";
       }
       ctx.user = user;
       return true;
