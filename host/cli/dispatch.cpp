@@ -38,7 +38,8 @@ Found find_command(const CommandRegistry& registry, const std::vector<std::strin
   if (found.command == nullptr) {
     std::string prefix;
     for (size_t i = 0; i < found.words; ++i) {
-      prefix = prefix.empty() ? rest[i] : prefix + " " + rest[i];
+      if (!prefix.empty()) prefix += ' ';
+      prefix += rest[i];
       if (const CommandSpec* spec = registry.find(prefix)) {
         found.command = spec;
         found.path = prefix;

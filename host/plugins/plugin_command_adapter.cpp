@@ -31,7 +31,7 @@ std::string text(const char* s) {
 OptionSpec to_option_spec(const xc_option_desc& d, const std::string& group) {
   OptionSpec o;
   o.name = d.name;
-  o.short_name = d.short_name != nullptr ? d.short_name[0] : 0;
+  o.short_name = d.short_name != nullptr ? d.short_name[0] : '\0';
   o.kind = kind_of(d.type);
   o.default_value = text(d.default_value);
   o.help = text(d.help);

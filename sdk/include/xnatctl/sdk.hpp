@@ -409,6 +409,7 @@ template <typename Context>
 xc_status plugin_init(const xc_host_api* api, xc_host* host, void** out_context,
                       xc_error* error) noexcept {
   return guard(error, [&] {
+    // NOLINTNEXTLINE(bugprone-unhandled-exception-at-new): guard() catches std::bad_alloc
     *out_context = new Context(Host(api, host));
     return XC_OK;
   });
