@@ -244,6 +244,11 @@ std::unique_ptr<xc_invocation> HostServices::wrap(const Invocation& inv, output:
 
 void HostServices::finish(xc_invocation& inv) {
   std::lock_guard lock(inv.output_mutex);
+  // In JSON mode stdout must always parse, so a plugin command that emitted no records
+  // still prints an (empty) array.
+  if (!inv.records && inv.format == output::Format::kJson) {
+    inv.records = std::make_unique<output::RecordWriter>(inv.format, inv.invocation->out());
+  }
   if (inv.records) inv.records->finish();
   inv.records.reset();
 }

@@ -358,7 +358,7 @@ TEST_CASE("plugin commands get host-rendered output, env precedence and status m
   const auto object =
       Poco::JSON::Parser().parse(info.stdout_text).extract<Poco::JSON::Object::Ptr>();
   CHECK(object->getValue<std::string>("version") == "9.9.9");
-  CHECK(object->getArray("commands")->size() == 3);
+  CHECK(object->getArray("commands")->size() == 4);
   CHECK(object->getArray("transports")->getObject(0)->getValue<std::string>("command") ==
         "session upload");
 }
@@ -425,4 +425,17 @@ TEST_CASE("option values: command line > environment > profile > default", "[loa
   CHECK(
       tree.run({"fixture_good", "hello", "-q", "--name", "Cli"}, {{"XNATCTL_FIXTURE_NAME", "Env"}})
           .stdout_text == "hello Cli\n");
+}
+
+TEST_CASE("with -o json a plugin command leaves parseable JSON on stdout, even with no records",
+          "[loader][cli]") {
+  InstallTree tree;
+  tree.fixture("good", "fixture_good");
+  const RunResult table = tree.run({"fixture_good", "silent"});
+  CHECK(table.stdout_text == "nothing to report\n");
+  const RunResult json = tree.run({"fixture_good", "silent", "-o", "json"});
+  CHECK(json.exit_status == 0);
+  CHECK(json.stdout_text == "[]\n");
+  const RunResult quiet = tree.run({"fixture_good", "silent", "-q"});
+  CHECK(quiet.stdout_text.empty());
 }

@@ -33,6 +33,10 @@ void RecordWriter::finish() {
       }
       break;
     case Format::kJson: {
+      if (records_.empty()) {  // Poco would print "[\n\n]"; match the other list output
+        out_ << "[]\n";
+        break;
+      }
       // Poco::JSON escapes for us; keys keep the column order (preserveInsertionOrder).
       Poco::JSON::Array array;
       for (const auto& r : records_) {
