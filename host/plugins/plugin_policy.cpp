@@ -22,9 +22,13 @@ std::set<std::string> id_list(const YAML::Node& node, const std::filesystem::pat
   return ids;
 }
 
-YAML::Node plugins_section(const std::filesystem::path& file) {
+// Runs `read` over one policy file so that every YAML problem in it, a syntax error or a
+// value of the wrong type (`locked: maybe`, a list where a setting string belongs), becomes
+// the same one-line usage error naming the file and the line.
+template <typename Read>
+void read_policy_file(const std::filesystem::path& file, Read&& read) {
   try {
-    return YAML::LoadFile(file.string())["plugins"];
+    if (const YAML::Node section = YAML::LoadFile(file.string())["plugins"]) read(section);
   } catch (const YAML::Exception& e) {
     throw Error(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg,
                 ExitCode::kUsage);
@@ -66,31 +70,31 @@ PluginPolicy PluginPolicy::load(const std::vector<std::filesystem::path>& system
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec)) continue;
     policy.system_files_read_.push_back(file);
-    const YAML::Node section = plugins_section(file);
-    if (!section) continue;
-    read_lists(section, file, policy.system_);
-    read_settings(section, file, policy.settings_);
-    if (const auto locked = section["locked"]) {
-      if (locked.IsScalar()) {
-        policy.lock_all_ = policy.lock_all_ || locked.as<bool>();
-      } else {
-        for (auto& id : id_list(locked, file, "locked")) policy.locked_.insert(id);
+    read_policy_file(file, [&](const YAML::Node& section) {
+      read_lists(section, file, policy.system_);
+      read_settings(section, file, policy.settings_);
+      if (const auto locked = section["locked"]) {
+        if (locked.IsScalar()) {
+          policy.lock_all_ = policy.lock_all_ || locked.as<bool>();
+        } else {
+          for (auto& id : id_list(locked, file, "locked")) policy.locked_.insert(id);
+        }
       }
-    }
-    if (const auto user_paths = section["user_paths"]) {
-      policy.user_paths_allowed_ = policy.user_paths_allowed_ && user_paths.as<bool>();
-    }
-    if (const auto paths = section["search_paths"]) {
-      for (const auto& p : paths) policy.system_search_paths_.emplace_back(p.as<std::string>());
-    }
+      if (const auto user_paths = section["user_paths"]) {
+        policy.user_paths_allowed_ = policy.user_paths_allowed_ && user_paths.as<bool>();
+      }
+      if (const auto paths = section["search_paths"]) {
+        for (const auto& p : paths) policy.system_search_paths_.emplace_back(p.as<std::string>());
+      }
+    });
   }
   if (user_config) {
     std::error_code ec;
     if (std::filesystem::is_regular_file(*user_config, ec)) {
-      if (const YAML::Node section = plugins_section(*user_config)) {
+      read_policy_file(*user_config, [&](const YAML::Node& section) {
         read_lists(section, *user_config, policy.user_);
         read_settings(section, *user_config, policy.settings_);
-      }
+      });
     }
   }
   if (env_disable != nullptr) {

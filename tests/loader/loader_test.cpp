@@ -190,6 +190,22 @@ TEST_CASE("a malformed policy file is a one-line error naming the file and line"
   CHECK(std::count(r.stderr_text.begin(), r.stderr_text.end(), '\n') == 1);
 }
 
+TEST_CASE("a policy value of the wrong type is the same one-line error", "[loader][policy]") {
+  InstallTree tree;
+  tree.bundled();
+  SECTION("in the system file") {
+    tree.system_policy("plugins:\n  locked: maybe\n");
+  }
+  SECTION("in the user config") {
+    tree.user_config("plugins:\n  settings:\n    rest_zip:\n      level: [1, 2]\n");
+  }
+  const RunResult r = tree.run({"plugin", "list"});
+  CHECK(r.exit_status == 2);
+  CHECK(contains(r.stderr_text, ".yaml:"));
+  CHECK_FALSE(contains(r.stderr_text, "unexpected"));
+  CHECK(std::count(r.stderr_text.begin(), r.stderr_text.end(), '\n') == 1);
+}
+
 TEST_CASE("a disabled plugin is never opened: its global constructor never runs",
           "[loader][policy]") {
   InstallTree tree;
