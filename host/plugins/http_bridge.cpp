@@ -53,7 +53,7 @@ xc_status status_for(ExitCode code) {
     case ExitCode::kUnavailable:
       return XC_UNSUPPORTED;
     default:
-      return XC_ERROR;
+      return XC_FATAL;
   }
 }
 

@@ -73,12 +73,12 @@ extern "C" {
  * Status codes and errors
  * ------------------------------------------------------------------------------------- */
 
-/* Every fallible call returns an xc_status. Callers treat unknown values as XC_ERROR. */
+/* Every fallible call returns an xc_status. Callers treat unknown values as XC_FATAL. */
 typedef int32_t xc_status;
 
 #define XC_OK 0               /* success */
 #define XC_RETRY 1            /* transient failure: the same call may succeed later */
-#define XC_ERROR 2            /* permanent failure of this operation */
+#define XC_FATAL 2            /* permanent failure of this operation */
 #define XC_CANCELLED 3        /* the user cancelled; stop promptly, report what was done */
 #define XC_INVALID_INPUT 4    /* bad user input or bad arguments: a usage error */
 #define XC_AUTH 5             /* authentication failed or no usable credentials */
@@ -231,7 +231,7 @@ typedef struct xc_job_file {
 } xc_job_file;
 
 /* xc_host_api.file_result outcome (an xc_status): XC_OK sent and acknowledged; XC_RETRY
- * failed but worth another run; XC_ERROR rejected; XC_CANCELLED not attempted. */
+ * failed but worth another run; XC_FATAL rejected; XC_CANCELLED not attempted. */
 
 /* ---------------------------------------------------------------------------------------
  * Host services: the table handed to a plugin's init()
@@ -308,7 +308,7 @@ typedef struct xc_host_api {
    * is ever held whole in memory by the host. Returns XC_OK whenever an HTTP response
    * arrived, whatever its status (read response->status); XC_RETRY if retries ran out on
    * a transient failure; XC_AUTH if credentials were refused; XC_CANCELLED on cancellation;
-   * XC_ERROR otherwise. */
+   * XC_FATAL otherwise. */
   xc_status (*http_send)(xc_host* host, const xc_http_request* request,
                          xc_http_response* response, xc_error* error);
 
@@ -316,7 +316,7 @@ typedef struct xc_host_api {
 
   /* Reports progress of the current job: bytes sent so far of total. Cheap; call freely. */
   void (*progress)(const xc_upload_job* job, uint64_t bytes_done, uint64_t bytes_total);
-  /* Records the outcome of file `index` of the job (XC_OK, XC_RETRY, XC_ERROR or
+  /* Records the outcome of file `index` of the job (XC_OK, XC_RETRY, XC_FATAL or
    * XC_CANCELLED) with an optional one-line detail (server URI or error). Each file's last
    * report wins; files never reported count as not sent. The host writes these to the
    * resume journal, JSON lines and the summary. */

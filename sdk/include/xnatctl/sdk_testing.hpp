@@ -250,7 +250,7 @@ class FakeHost {
       for (size_t n; (n = rq.body_read(rq.body_user, buffer, sizeof(buffer))) != 0;) {
         if (n == XC_READ_FAILED) {
           std::snprintf(e->message, sizeof(e->message), "request body read failed");
-          return e->status = XC_ERROR;
+          return e->status = XC_FATAL;
         }
         exchange.body.append(buffer, n);
       }
