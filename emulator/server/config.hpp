@@ -48,6 +48,12 @@ struct EmulatorConfig {
   std::string dicom_aet = "XNAT";
   int http_threads = 32;
   std::string site_id = "XNAT";
+  // Where XNAT is deployed in the servlet container: "" (root) or "/xnat". Every route, the
+  // login redirect, the cookie path, absolute Location headers and URI columns' serverRoot
+  // carry it; the URIs in response bodies do not (XNAT returns "/data/..." there).
+  std::string context_path;
+  // What /xapi/siteConfig/buildInfo reports: an XNAT with direct archive (1.8.3+).
+  std::string xnat_version = "1.8.10";
   bool verbose = false;
   FaultConfig faults;
 };

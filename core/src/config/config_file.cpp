@@ -110,6 +110,8 @@ Config parse(const std::filesystem::path& path, const YAML::Node& root) {
     profile.overwrite = read.text("overwrite");
     profile.direct_archive = read.boolean("direct_archive");
     profile.archive_mode = read.text("archive_mode");
+    profile.proxy = read.text("proxy");
+    profile.ca_bundle = read.text("ca_bundle");
     config.profiles.push_back(std::move(profile));
   }
   return config;
@@ -168,6 +170,8 @@ void ConfigFile::put_profile(const Profile& profile) {
   put("overwrite", profile.overwrite);
   put("direct_archive", profile.direct_archive);
   put("archive_mode", profile.archive_mode);
+  put("proxy", profile.proxy);
+  put("ca_bundle", profile.ca_bundle);
   reparse();
 }
 

@@ -28,7 +28,8 @@ constexpr std::size_t kChunk = std::size_t{64} * 1024;
 // larger ones cost less to drop with the connection.
 constexpr std::size_t kMaxDrain = std::size_t{256} * 1024;
 
-enum class Failure { kNone, kNetwork, kTls };
+// kTls and kProxy are final: another attempt would meet the same certificate or proxy.
+enum class Failure { kNone, kNetwork, kTls, kProxy };
 
 // The outcome of one exchange on the wire.
 struct Attempt {
@@ -73,11 +74,6 @@ std::string single_line(std::string text) {
   return text;
 }
 
-bool is_certificate_failure(const Poco::Exception& e) {
-  return dynamic_cast<const Poco::Net::CertificateValidationException*>(&e) != nullptr ||
-         e.displayText().find("certificate verify failed") != std::string::npos;
-}
-
 }  // namespace
 
 class Client::Impl {
@@ -86,11 +82,12 @@ class Client::Impl {
     Poco::URI base(options.base_url);
     base_path_ = base.getPath();
     while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();
-    Poco::Net::Context::Ptr tls;
-    if (base.getScheme() == "https") tls = detail::make_client_tls_context(options.verify_tls);
     pool_ = std::make_unique<detail::ConnectionPool>(
-        base.getScheme(), base.getHost(), base.getPort(), tls, options.max_idle_connections);
+        std::make_shared<const detail::ConnectionFactory>(
+            base.getScheme(), base.getHost(), base.getPort(), options.proxy, options.tls),
+        options.max_idle_connections);
     user_agent_ = options.user_agent.empty() ? xnatctl::user_agent() : options.user_agent;
+    if (options.proxy) via_ = " (via proxy " + options.proxy->redacted() + ")";
   }
 
   void set_provider(std::shared_ptr<SessionProvider> provider) {
@@ -155,10 +152,8 @@ class Client::Impl {
       ++exchanges;
       result.response.attempts = exchanges;
 
-      if (result.failure == Failure::kTls) {
-        throw TransportError(describe(request) + ": " + result.failure_message +
-                             " (TLS verification failed; for a server with a self-signed "
-                             "certificate set 'verify_ssl: false' in its profile)");
+      if (result.failure == Failure::kTls || result.failure == Failure::kProxy) {
+        throw TransportError(describe(request) + ": " + result.failure_message);
       }
       if (result.failure == Failure::kNetwork) {
         // A pooled connection the server already closed fails on first use; that is not a
@@ -208,7 +203,7 @@ class Client::Impl {
 
  private:
   std::string describe(const Request& request) const {
-    return request.method + " " + options_.base_url + request.path;
+    return request.method + " " + options_.base_url + request.path + via_;
   }
 
   void log(const std::string& line) const {
@@ -319,8 +314,10 @@ class Client::Impl {
     } catch (const Poco::Net::SSLException& e) {
       session.reset();
       if (callback_error) std::rethrow_exception(callback_error);
-      result.failure = is_certificate_failure(e) ? Failure::kTls : Failure::kNetwork;
-      result.failure_message = single_line(e.displayText());
+      const auto& factory = pool_->factory();
+      result.failure = detail::is_certificate_failure(e) ? Failure::kTls : Failure::kNetwork;
+      result.failure_message =
+          single_line(detail::describe_tls_failure(e, factory.tls(), factory.host()));
     } catch (const Poco::TimeoutException& e) {
       session.reset();
       if (callback_error) std::rethrow_exception(callback_error);
@@ -332,6 +329,10 @@ class Client::Impl {
       if (callback_error) std::rethrow_exception(callback_error);
       result.failure = Failure::kNetwork;
       result.failure_message = single_line(e.displayText());
+      if (auto refusal = pool_->factory().describe_proxy_refusal(e)) {
+        result.failure = Failure::kProxy;
+        result.failure_message = *refusal;
+      }
     } catch (const std::ios_base::failure& e) {
       session.reset();
       result.failure = Failure::kNetwork;
@@ -412,6 +413,7 @@ class Client::Impl {
   const ClientOptions& options_;
   std::string base_path_;
   std::string user_agent_;
+  std::string via_;  // " (via proxy http://host:port)" in messages, never with a password
   std::unique_ptr<detail::ConnectionPool> pool_;
   std::mutex provider_mutex_;
   std::shared_ptr<SessionProvider> provider_;
