@@ -125,7 +125,8 @@ TEST_CASE("proxy: login, whoami and listings of an http server go through HTTP_P
   INFO(proxy.log_text());
   const std::string origin = "http://" + host_port(emulator, "127.0.0.1");
   CHECK(count_containing(requests, "POST " + origin + "/data/JSESSION") == 1);
-  CHECK(count_containing(requests, "GET " + origin + "/xapi/users/username") == 1);
+  // auth login asks who it logged in as, and so does whoami.
+  CHECK(count_containing(requests, "GET " + origin + "/xapi/users/username") == 2);
   CHECK(count_containing(requests, "GET " + origin + "/data/projects/P1/experiments") == 1);
   CHECK(count_containing(requests, "CONNECT") == 0);
 }
@@ -318,12 +319,6 @@ TEST_CASE("tls: a site CA is trusted through ca_bundle and the peers' variables,
     CHECK(trusted.exit_status == 0);
     CHECK(trusted.stdout_text == "admin\n");
   }
-  write_config(home, "profiles:\n  default:\n    url: " + url +
-                         "\n    ca_bundle: " + ca.cert().string() + "\n");
-  auto profile = run_xnatctl(home, {"whoami", "-q"});
-  INFO(profile.stderr_text);
-  CHECK(profile.exit_status == 0);
-
   // Another CA in the bundle is still refused, naming where the trust came from.
   testing::TempDir other_pki;
   test_support::TestCa other(other_pki.path(), "some other CA");
@@ -337,6 +332,14 @@ TEST_CASE("tls: a site CA is trusted through ca_bundle and the peers' variables,
   CHECK(missing.exit_status == 2);
   CHECK_THAT(missing.stderr_text,
              Catch::Contains("SSL_CERT_FILE: CA bundle '/no/such/ca.pem' does not exist"));
+
+  // The profile's ca_bundle, which wins over the variables.
+  write_config(home, "profiles:\n  default:\n    url: " + url +
+                         "\n    ca_bundle: " + ca.cert().string() + "\n");
+  auto profile = run_xnatctl(home, {"whoami", "-q"}, {{"SSL_CERT_FILE", other.cert().string()}});
+  INFO(profile.stderr_text);
+  CHECK(profile.exit_status == 0);
+  std::filesystem::remove(home.path() / ".config" / "xnatctl" / "config.yaml");
 
   // verify_ssl: false accepts it, with one warning per command.
   auto insecure =

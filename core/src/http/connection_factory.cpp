@@ -49,7 +49,9 @@ std::optional<std::string> ConnectionFactory::describe_proxy_refusal(
   }
   const std::string tunnel = "the proxy " + proxy_->redacted() + " refused the tunnel to " + host_ +
                              ":" + std::to_string(port_) + " (" + e.message() + ")";
-  if (text.find("Authentication") != std::string::npos) {
+  // 407 says "Proxy Authentication Required"; tinyproxy answers wrong credentials with 401.
+  if (text.find("Authentication") != std::string::npos ||
+      text.find("Unauthorized") != std::string::npos) {
     return tunnel + (proxy_->username.empty()
                          ? ": it requires credentials; put them in the proxy URL "
                            "(http://USER:PASSWORD@host:port)"
