@@ -33,7 +33,7 @@ constexpr const char* kProxyPassword = "Pr0xy-s3cret";
 // Every variable that could change the route or the trust is cleared, so the tests do not
 // depend on the machine's environment; `extra` then sets what a test wants.
 RunResult run_xnatctl(const testing::TempDir& home, const std::vector<std::string>& args,
-                  const Env& extra = {}) {
+                      const Env& extra = {}) {
   test_support::ChildOptions options;
   for (const char* name :
        {"XNAT_URL",      "XNAT_USER",       "XNAT_PASS",          "XNAT_TOKEN",
@@ -190,8 +190,9 @@ TEST_CASE("proxy: NO_PROXY entries, --no-proxy and 'proxy: none' bypass the prox
         Case{by_ip, "127.0.0.1:" + std::to_string(emulator.http_port())},
         Case{by_name, "localhost"}, Case{by_name, ".localhost"},
         Case{by_name, "example.org,LOCALHOST"}}) {
-    auto r = run_xnatctl(home, {"whoami", "-q"},
-                     {{"XNAT_URL", c.url}, {"HTTP_PROXY", proxy.url()}, {"no_proxy", c.no_proxy}});
+    auto r =
+        run_xnatctl(home, {"whoami", "-q"},
+                    {{"XNAT_URL", c.url}, {"HTTP_PROXY", proxy.url()}, {"no_proxy", c.no_proxy}});
     INFO(c.url << " NO_PROXY=" << c.no_proxy << ": " << r.stderr_text);
     CHECK(r.exit_status == 0);
   }
@@ -205,7 +206,7 @@ TEST_CASE("proxy: NO_PROXY entries, --no-proxy and 'proxy: none' bypass the prox
   CHECK(through > 0);
 
   auto flag = run_xnatctl(home, {"whoami", "-q", "--no-proxy"},
-                      {{"XNAT_URL", by_ip}, {"HTTP_PROXY", proxy.url()}});
+                          {{"XNAT_URL", by_ip}, {"HTTP_PROXY", proxy.url()}});
   CHECK(flag.exit_status == 0);
   write_config(home, "profiles:\n  default:\n    url: " + by_ip + "\n    proxy: none\n");
   auto profile_none = run_xnatctl(home, {"whoami", "-q"}, {{"HTTP_PROXY", proxy.url()}});
@@ -222,8 +223,8 @@ TEST_CASE("proxy: --proxy beats the environment, a profile proxy beats the envir
   testing::TempDir home;
   // Nothing listens on port 9 of loopback: a route through it fails at once.
   const Env dead{{"XNAT_URL", emulator.base_url()}, {"HTTP_PROXY", "http://127.0.0.1:9"}};
-  auto refused = run_xnatctl(home, {"whoami"},
-                         {{"XNAT_URL", emulator.base_url()}, {"HTTP_PROXY", "http://127.0.0.1:9"}});
+  auto refused = run_xnatctl(
+      home, {"whoami"}, {{"XNAT_URL", emulator.base_url()}, {"HTTP_PROXY", "http://127.0.0.1:9"}});
   CHECK(refused.exit_status != 0);
   CHECK_THAT(refused.stderr_text, Catch::Contains("via proxy http://127.0.0.1:9"));
   auto cli = run_xnatctl(home, {"whoami", "-q", "--proxy", proxy.url()}, dead);
@@ -256,16 +257,16 @@ TEST_CASE("proxy: credentials from the proxy URL, never printed", "[network][pro
       "http://alice:" + std::string(kProxyPassword) + "@127.0.0.1:" + std::to_string(proxy.port());
 
   // Plain HTTP: the proxy answers 407 itself.
-  auto http_refused = run_xnatctl(home, {"whoami"},
-                              {{"XNAT_URL", http_server.base_url()}, {"HTTP_PROXY", proxy.url()}});
+  auto http_refused = run_xnatctl(
+      home, {"whoami"}, {{"XNAT_URL", http_server.base_url()}, {"HTTP_PROXY", proxy.url()}});
   CHECK(http_refused.exit_status == 1);
   CHECK_THAT(http_refused.stderr_text,
              Catch::StartsWith("error: ") && Catch::Contains("proxy requires credentials"));
   // HTTPS: the proxy refuses the CONNECT.
   auto tunnel_refused = run_xnatctl(home, {"whoami"},
-                                {{"XNAT_URL", https_server.base_url()},
-                                 {"HTTPS_PROXY", proxy.url()},
-                                 {"SSL_CERT_FILE", ca.cert().string()}});
+                                    {{"XNAT_URL", https_server.base_url()},
+                                     {"HTTPS_PROXY", proxy.url()},
+                                     {"SSL_CERT_FILE", ca.cert().string()}});
   CHECK(tunnel_refused.exit_status == 1);
   CHECK_THAT(tunnel_refused.stderr_text,
              Catch::Contains("refused the tunnel") && Catch::Contains("requires credentials"));
@@ -288,14 +289,26 @@ TEST_CASE("proxy: credentials from the proxy URL, never printed", "[network][pro
     }
   }
   // A wrong password is refused and not echoed either.
-  auto wrong =
-      run_xnatctl(home, {"whoami"},
-              {{"XNAT_URL", https_server.base_url()},
-               {"HTTPS_PROXY", "http://alice:nope-nope@127.0.0.1:" + std::to_string(proxy.port())},
-               {"SSL_CERT_FILE", ca.cert().string()}});
+  auto wrong = run_xnatctl(
+      home, {"whoami"},
+      {{"XNAT_URL", https_server.base_url()},
+       {"HTTPS_PROXY", "http://alice:nope-nope@127.0.0.1:" + std::to_string(proxy.port())},
+       {"SSL_CERT_FILE", ca.cert().string()}});
   CHECK(wrong.exit_status == 1);
   CHECK_THAT(wrong.stderr_text, Catch::Contains("did not accept the credentials"));
   CHECK(wrong.stderr_text.find("nope-nope") == std::string::npos);
+
+  // The same URL kept in a profile: used, and shown by `config show` only redacted.
+  write_config(home, "profiles:\n  default:\n    url: " + https_server.base_url() +
+                         "\n    proxy: " + with_credentials +
+                         "\n    ca_bundle: " + ca.cert().string() + "\n");
+  auto from_profile = run_xnatctl(home, {"whoami", "-q"});
+  INFO(from_profile.stderr_text);
+  CHECK(from_profile.exit_status == 0);
+  auto shown = run_xnatctl(home, {"config", "show", "-o", "json"});
+  CHECK(shown.exit_status == 0);
+  CHECK_THAT(shown.stdout_text, Catch::Contains("http://alice:***@127.0.0.1:"));
+  CHECK(shown.stdout_text.find(kProxyPassword) == std::string::npos);
 }
 
 TEST_CASE("tls: a site CA is trusted through ca_bundle and the peers' variables, refused without",
@@ -383,7 +396,7 @@ TEST_CASE("tls: an expired certificate is named as expired", "[network][tls]") {
   test_support::TestCa ca(pki.path());
   EmulatorFixture emulator(with_certificate(ca.issue("expired", {"DNS:localhost"}, true)));
   auto r = run_xnatctl(home, {"whoami"},
-                   {{"XNAT_URL", emulator.base_url()}, {"SSL_CERT_FILE", ca.cert().string()}});
+                       {{"XNAT_URL", emulator.base_url()}, {"SSL_CERT_FILE", ca.cert().string()}});
   INFO(r.stderr_text);
   CHECK(r.exit_status == 1);
   CHECK_THAT(r.stderr_text, Catch::Contains("certificate has expired"));
@@ -468,7 +481,8 @@ TEST_CASE("doctor: a failed login is reported with the route, and exits non-zero
           "[network][doctor]") {
   EmulatorFixture emulator(plain());
   testing::TempDir home;
-  auto r = run_xnatctl(home, {"doctor"}, {{"XNAT_URL", emulator.base_url()}, {"XNAT_PASS", "wrong"}});
+  auto r =
+      run_xnatctl(home, {"doctor"}, {{"XNAT_URL", emulator.base_url()}, {"XNAT_PASS", "wrong"}});
   CHECK(r.exit_status == 3);
   CHECK_THAT(r.stdout_text, Catch::Contains("Route:") &&
                                 Catch::Contains("direct (no proxy configured") &&
