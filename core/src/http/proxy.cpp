@@ -6,6 +6,8 @@
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
+
 #include "xnatctl/error.hpp"
 
 namespace xnatctl::http {
@@ -147,9 +149,8 @@ std::optional<std::string> no_proxy_match(std::string_view no_proxy, std::string
                                           std::uint16_t port) {
   const std::string target = canonical_host(host);
   std::string list(no_proxy);
-  for (char& c : list) {
-    if (c == ' ' || c == '\t') c = ',';
-  }
+  std::replace_if(
+      list.begin(), list.end(), [](char c) { return c == ' ' || c == '\t'; }, ',');
   std::size_t start = 0;
   while (start <= list.size()) {
     auto end = list.find(',', start);
