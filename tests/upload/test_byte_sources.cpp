@@ -5,6 +5,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <locale.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -37,6 +38,10 @@ struct Entry {
 // The entries of a tar or zip held in memory, read by libarchive restricted to that format
 // (and no compression filter: a tar body must be a plain tar).
 std::vector<Entry> read_entries(const std::string& body, ArchiveFormat format) {
+  // Read as a UTF-8 consumer (XNAT's Java, Python) does, whatever this process's locale.
+  static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0));
+  REQUIRE(utf8 != static_cast<locale_t>(0));
+  const locale_t previous = uselocale(utf8);
   struct archive* a = archive_read_new();
   if (format == ArchiveFormat::kTar) {
     archive_read_support_format_tar(a);
@@ -59,6 +64,7 @@ std::vector<Entry> read_entries(const std::string& body, ArchiveFormat format) {
   }
   CHECK(rc == ARCHIVE_EOF);
   archive_read_free(a);
+  uselocale(previous);
   return out;
 }
 
@@ -644,4 +650,71 @@ TEST_CASE("a 256 MiB file streams through a zip body in bounded memory") {
   REQUIRE(entries.size() == 1);
   CHECK(entries[0].content.size() == (256ULL << 20));
   CHECK(entries[0].content.find_first_not_of('\0') == std::string::npos);
+}
+
+TEST_CASE("non-ASCII names and out-of-range times still make a readable body") {
+  ScratchDir dir;
+  Job job = job_of(dir, {{"Patient_M\xc3\xbcller/\xc3\xa9tude.dcm", "1"},
+                         {"t.dcm", "2"},
+                         {"latin1_\xe9t\xe9.dcm", "3"},
+                         {"overlong_\xc0\xaf.dcm", "4"}});
+  job.files[0].mtime_ns = -5'000'000'000;                   // before 1970
+  job.files[1].mtime_ns = 9'000'000'000LL * 1'000'000'000;  // past ustar's 11 octal digits
+  for (ArchiveFormat format : {ArchiveFormat::kTar, ArchiveFormat::kZip}) {
+    DYNAMIC_SECTION(to_string(format)) {
+      const std::string body = body_of(job, format);
+      const auto entries = read_entries(body, format);
+      check_entries(job, entries);
+      CHECK(entries[0].name == job.files[0].relative_path);
+      const auto names = python_read_back(job, body, format, dir);
+      REQUIRE(names.size() == 4);
+      CHECK(names[0] == job.files[0].relative_path);
+      CHECK(names[2] == "latin1__t_.dcm");  // bytes that are not UTF-8 become '_'
+      CHECK(names[3] == "overlong___.dcm");
+    }
+  }
+}
+
+TEST_CASE("members with UTF-8 names are found even in the C locale") {
+  // Python flags UTF-8 zip names and writes pax names as UTF-8; in the C locale libarchive
+  // would return no name at all for the zip entry unless the reader handles the charset.
+  ScratchDir dir;
+  const std::string name = "Patient_M\xc3\xbcller/\xc3\xa9tude.dcm";
+  const auto zip = dir.path() / "utf8.zip", tar = dir.path() / "utf8.tar";
+  const auto made = xnatctl::test_support::run_process(
+      "python3",
+      {"-c",
+       "import io, sys, tarfile, zipfile\n"
+       "name = 'Patient_M\\u00fcller/\\u00e9tude.dcm'\n"
+       "with zipfile.ZipFile(sys.argv[1], 'w') as z:\n"
+       "    z.writestr('first.dcm', b'one')\n"
+       "    z.writestr(name, b'two' * 100)\n"
+       "with tarfile.open(sys.argv[2], 'w', format=tarfile.PAX_FORMAT) as t:\n"
+       "    for n, data in (('first.dcm', b'one'), (name, b'two' * 100)):\n"
+       "        info = tarfile.TarInfo(n)\n"
+       "        info.size = len(data)\n"
+       "        t.addfile(info, io.BytesIO(data))\n",
+       zip.string(), tar.string()},
+      std::chrono::seconds(60));
+  INFO(made.stderr_text);
+  REQUIRE(made.exit_status == 0);
+  REQUIRE(std::string(setlocale(LC_CTYPE, nullptr)) == "C");
+  for (const auto& archive : {zip, tar}) {
+    DYNAMIC_SECTION(archive.filename().string()) {
+      Job job;
+      job.source = archive;
+      job.source_kind = SourceKind::kArchive;
+      JobFile f;
+      f.location = FileLocation{archive, name, 1};
+      f.relative_path = name;
+      f.size = 300;
+      job.files.push_back(f);
+      std::string expected;
+      for (int i = 0; i < 100; ++i) expected += "two";
+      CHECK(drain(*open_job_file(job, 0)) == expected);
+      const auto entries = read_entries(body_of(job, ArchiveFormat::kZip), ArchiveFormat::kZip);
+      REQUIRE(entries.size() == 1);
+      CHECK(entries[0].name == name);
+    }
+  }
 }

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "entry_names.hpp"
+#include "utf8_ctype_scope.hpp"
 #include "xnatctl/error.hpp"
 
 namespace xnatctl::upload {
@@ -68,6 +69,7 @@ void ArchiveBodySource::fail(const std::string& what) {
 }
 
 void ArchiveBodySource::start() {
+  const Utf8CtypeScope utf8;
   if (writer_) archive_write_free(writer_);
   current_.reset();
   output_.clear();
@@ -137,6 +139,7 @@ void ArchiveBodySource::finish() {
 }
 
 void ArchiveBodySource::step() {
+  const Utf8CtypeScope utf8;
   if (step_ == Step::kHeader) {
     write_header();
   } else if (step_ == Step::kData) {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <utility>
 
+#include "utf8_ctype_scope.hpp"
 #include "xnatctl/error.hpp"
 
 namespace xnatctl::upload {
@@ -25,6 +26,7 @@ std::string archive_message(struct archive* a) {
 ArchiveCursor::ArchiveCursor(std::filesystem::path path, std::uint64_t stamp_size,
                              std::int64_t stamp_mtime_ns)
     : path_(std::move(path)), stamp_size_(stamp_size), stamp_mtime_ns_(stamp_mtime_ns) {
+  const Utf8CtypeScope utf8;
   reader_ = archive_read_new();
   if (!reader_) throw Error("cannot read " + path_.string() + ": out of memory");
   // The same reader set-up as discovery, so entry indices count the same entries.
@@ -43,6 +45,7 @@ ArchiveCursor::~ArchiveCursor() {
 }
 
 struct archive_entry* ArchiveCursor::advance_to(std::size_t index) {
+  const Utf8CtypeScope utf8;
   struct archive_entry* entry = nullptr;
   while (next_index_ <= index) {
     // archive_read_next_header skips whatever is left of the current entry's data.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "utf8_ctype_scope.hpp"
 #include "xnatctl/error.hpp"
 
 namespace xnatctl::upload {
@@ -39,6 +40,7 @@ void ArchiveMemberSource::open() {
     cursor_.reset();
     throw;
   }
+  const Utf8CtypeScope utf8;  // the name is converted when it is asked for
   const char* pathname = archive_entry_pathname(entry);
   const std::string found = pathname ? pathname : "";
   std::string problem;
@@ -62,6 +64,7 @@ std::size_t ArchiveMemberSource::read(char* buffer, std::size_t capacity) {
   if (finished_ || capacity == 0) return 0;
   if (!cursor_) throw Error("cannot read " + name() + ": the source is closed");
   // archive_read_data fills sparse holes with zeros, so this is the member's logical content.
+  const Utf8CtypeScope utf8;
   const la_ssize_t n = archive_read_data(cursor_->reader(), buffer, capacity);
   if (n < 0) {
     cursor_->mark_broken();

@@ -25,6 +25,47 @@ bool is_utf8_continuation(char c) {
   return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
 
+// Length of the well-formed UTF-8 sequence at the start of `text`, or 0. Hand-written because
+// the standard facilities (mbrtowc) depend on the process locale, which may be C.
+std::size_t utf8_sequence_length(std::string_view text) {
+  const auto lead = static_cast<unsigned char>(text[0]);
+  std::size_t length = 0;
+  std::uint32_t min = 0;
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2, min = 0x80;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3, min = 0x800;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (text.size() < length) return 0;
+  std::uint32_t code = lead & (0xFF >> (length + 1));
+  for (std::size_t i = 1; i < length; ++i) {
+    if (!is_utf8_continuation(text[i])) return 0;
+    code = (code << 6) | (static_cast<unsigned char>(text[i]) & 0x3F);
+  }
+  const bool surrogate = code >= 0xD800 && code <= 0xDFFF;
+  return code < min || code > 0x10FFFF || surrogate ? 0 : length;
+}
+
+// Control characters and bytes that are not UTF-8 become '_': readers decode names as UTF-8.
+void append_clean(std::string& out, std::string_view part) {
+  while (!part.empty()) {
+    const std::size_t n = utf8_sequence_length(part);
+    const auto c = static_cast<unsigned char>(part[0]);
+    if (n == 0 || c < 0x20 || c == 0x7f) {
+      out += '_';
+      part.remove_prefix(n == 0 ? 1 : n);
+    } else {
+      out.append(part.substr(0, n));
+      part.remove_prefix(n);
+    }
+  }
+}
+
 // `digest_basename`: a 16-hex-digit digest of the whole name, then as much of the end of its
 // last component as fits (the end keeps the extension and usually the distinguishing part).
 std::string shortened_for_ustar(const std::string& name) {
@@ -61,7 +102,7 @@ std::string safe_entry_path(std::string_view relative_path) {
     std::string_view part = relative_path.substr(pos, end - pos);
     if (!part.empty() && part != "." && part != "..") {
       if (!out.empty()) out += '/';
-      for (char c : part) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '_' : c;
+      append_clean(out, part);
     }
     pos = end + 1;
   }

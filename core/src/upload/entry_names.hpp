@@ -2,8 +2,8 @@
 
 // Names of the entries in the batch bodies the host builds: each file's relative path made
 // safe for whoever extracts the archive (no "..", no absolute paths, no empty or "."
-// components, no control characters), shortened deterministically where the format cannot
-// hold it (ustar: 100 bytes, or a prefix of at most 155 bytes split at a '/' plus 100), and
+// components, no control characters, valid UTF-8), shortened deterministically where the format
+// cannot hold it (ustar: 100 bytes, or a prefix of at most 155 bytes split at a '/' plus 100), and
 // unique within one body.
 
 #include <cstddef>
@@ -15,8 +15,9 @@
 
 namespace xnatctl::upload {
 
-// The relative path without "..", ".", empty components, a leading '/' or control
-// characters; "file" when nothing is left.
+// The relative path without "..", ".", empty components or a leading '/', with control
+// characters and bytes that are not well-formed UTF-8 replaced by '_'; "file" when nothing
+// is left.
 std::string safe_entry_path(std::string_view relative_path);
 
 // Whether libarchive's ustar writer can store `name` (it splits at the first '/' that leaves
