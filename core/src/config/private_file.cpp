@@ -18,14 +18,14 @@ namespace {
   throw Error("cannot " + what + " " + path.string() + ": " + std::strerror(errno));
 }
 
-// std::filesystem cannot create a file with a given mode atomically, so this part is POSIX.
+}  // namespace
+
+// std::filesystem cannot create a directory with a given mode atomically, so this part is POSIX.
 void create_private_directories(const std::filesystem::path& dir) {
   if (dir.empty() || std::filesystem::is_directory(dir)) return;
   create_private_directories(dir.parent_path());
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) fail("create directory", dir);
 }
-
-}  // namespace
 
 void write_private_file(const std::filesystem::path& path, std::string_view content) {
   create_private_directories(path.parent_path());

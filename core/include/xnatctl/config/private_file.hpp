@@ -11,4 +11,8 @@ namespace xnatctl::config {
 // half-written file and the secret is never world-readable, not even for a moment.
 void write_private_file(const std::filesystem::path& path, std::string_view content);
 
+// Creates `dir` and any missing parents with mode 0700 (existing directories are left as they
+// are). Throws xnatctl::Error naming the directory when one cannot be created.
+void create_private_directories(const std::filesystem::path& dir);
+
 }  // namespace xnatctl::config
