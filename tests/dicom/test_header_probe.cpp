@@ -312,6 +312,7 @@ std::optional<xnatctl::dicom::DicomAttributes> read_with_dcmtk(const fs::path& f
   a.study_time = get(ds, DCM_StudyTime);
   a.series_description = get(ds, DCM_SeriesDescription);
   a.transfer_syntax_uid = get(ff.getMetaInfo(), DCM_TransferSyntaxUID);
+  a.media_storage_sop_class_uid = get(ff.getMetaInfo(), DCM_MediaStorageSOPClassUID);
   return a;
 }
 
@@ -334,6 +335,7 @@ void check_same(const xnatctl::dicom::DicomAttributes& probed,
   CHECK(probed.study_date == oracle.study_date);
   CHECK(probed.study_time == oracle.study_time);
   CHECK(probed.series_description == oracle.series_description);
+  CHECK(probed.media_storage_sop_class_uid == oracle.media_storage_sop_class_uid);
   if (!oracle.transfer_syntax_uid.empty()) {
     CHECK(probed.transfer_syntax_uid == oracle.transfer_syntax_uid);
   }

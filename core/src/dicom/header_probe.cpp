@@ -73,7 +73,10 @@ std::optional<DicomAttributes> extract(DcmFileFormat& ff, std::string* why_not) 
   a.study_date = get_string(*ds, DCM_StudyDate);
   a.study_time = get_string(*ds, DCM_StudyTime);
   a.series_description = get_string(*ds, DCM_SeriesDescription);
-  if (a.has_file_meta) a.transfer_syntax_uid = get_string(*meta, DCM_TransferSyntaxUID);
+  if (a.has_file_meta) {
+    a.transfer_syntax_uid = get_string(*meta, DCM_TransferSyntaxUID);
+    a.media_storage_sop_class_uid = get_string(*meta, DCM_MediaStorageSOPClassUID);
+  }
   if (a.transfer_syntax_uid.empty()) {
     // Bare dataset (or meta without 0002,0010): report what the parser detected.
     const DcmXfer xfer(ds->getOriginalXfer());

@@ -314,9 +314,10 @@ ScanStatus scan_header(const unsigned char* data, std::size_t size, bool complet
     if (e.length == kUndefinedLength) return ScanStatus::kDefer;
     if (!s.skip_value(e, false, 0, pos)) return finish();
     any_meta = true;
-    if (e.tag == tag(0x0002, 0x0010)) {
+    if (e.tag == tag(0x0002, 0x0010) || e.tag == tag(0x0002, 0x0002)) {
       if (e.vr != vr_code("UI")) return ScanStatus::kDefer;
-      a.transfer_syntax_uid = render(s.bytes(e.value, e.length), Render::kUid);
+      (e.tag == tag(0x0002, 0x0010) ? a.transfer_syntax_uid : a.media_storage_sop_class_uid) =
+          render(s.bytes(e.value, e.length), Render::kUid);
     }
   }
   if (!any_meta) return ScanStatus::kDefer;

@@ -177,7 +177,7 @@ void discover_archive(const std::string& archive, const DiscoveryOptions& option
       skipped.push_back({where, SkipReason::kNotDicom, why});
       continue;
     }
-    if (attributes->sop_class_uid == kDicomdirSopClass) {
+    if (is_dicomdir(*attributes)) {
       skipped.push_back(
           {where, SkipReason::kDicomdir, "a DICOMDIR index (lists files, is not an image)"});
       continue;

@@ -119,6 +119,12 @@ bool is_hidden_name(const std::string& name) { return !name.empty() && name.fron
 
 bool is_dicomdir_name(const std::string& name) { return lower(name) == "dicomdir"; }
 
+bool is_dicomdir(const dicom::DicomAttributes& attributes) {
+  constexpr const char* kMediaStorageDirectoryStorage = "1.2.840.10008.1.3.10";
+  return attributes.media_storage_sop_class_uid == kMediaStorageDirectoryStorage ||
+         attributes.sop_class_uid == kMediaStorageDirectoryStorage;
+}
+
 void throw_if_cancelled(const DiscoveryOptions& options) {
   if (options.cancelled != nullptr && options.cancelled->load()) {
     throw Error("discovery cancelled", ExitCode::kCancelled);

@@ -42,8 +42,8 @@ void discover_archive(const std::string& archive, const DiscoveryOptions& option
 // Rules shared by the walk and the archive reader.
 bool is_hidden_name(const std::string& name);
 bool is_dicomdir_name(const std::string& name);
-// The SOP Class of a DICOMDIR (Media Storage Directory Storage).
-inline constexpr const char* kDicomdirSopClass = "1.2.840.10008.1.3.10";
+// A DICOMDIR by content: Media Storage Directory Storage in the meta header or the dataset.
+bool is_dicomdir(const dicom::DicomAttributes& attributes);
 
 // Throws xnatctl::Error(kCancelled) when options.cancelled is set.
 void throw_if_cancelled(const DiscoveryOptions& options);

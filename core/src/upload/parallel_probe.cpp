@@ -137,7 +137,7 @@ void probe_candidates(std::vector<Candidate> candidates, const DiscoveryOptions&
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     Probed& r = results[i];
     Candidate& c = candidates[i];
-    if (r.dicom && slots[i].attributes.sop_class_uid == kDicomdirSopClass) {
+    if (r.dicom && is_dicomdir(slots[i].attributes)) {
       r.dicom = false;
       r.reason = SkipReason::kDicomdir;
       r.why = "a DICOMDIR index (lists files, is not an image)";

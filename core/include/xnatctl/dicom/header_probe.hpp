@@ -18,6 +18,8 @@ struct DicomAttributes {
       series_number, instance_number, transfer_syntax_uid, modality, patient_name, patient_id,
       patient_comments, study_comments, additional_patient_history, study_description,
       accession_number, study_date, study_time, series_description;
+  // (0002,0002) of a Part-10 file: the only place a DICOMDIR names its SOP Class.
+  std::string media_storage_sop_class_uid;
   bool has_file_meta = false;  // Part-10 file (preamble + "DICM" + group 0002) vs bare dataset
 };
 
