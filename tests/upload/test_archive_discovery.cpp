@@ -75,8 +75,8 @@ struct Archives {
   Archives() {
     fs::create_directories(src);
     fs::create_directories(out);
-    for (const char* name : {"MR_small.dcm", "CT_small.dcm", "MR_small_bigendian.dcm",
-                             "ExplVR_LitEndNoMeta.dcm"}) {
+    for (const char* name :
+         {"MR_small.dcm", "CT_small.dcm", "MR_small_bigendian.dcm", "ExplVR_LitEndNoMeta.dcm"}) {
       copy_pydicom(name, src / name);
     }
     copy_pydicom("dicomdirtests/DICOMDIR", src / "DICOMDIR");
@@ -221,10 +221,11 @@ TEST_CASE("discovering archives writes no file to TMPDIR or HOME", "[upload][dis
   for (const char* name : {"session.zip", "session.tar", "session.tgz"}) {
     INFO(name);
     const fs::path log = a.tmp.path / (std::string(name) + ".strace");
-    const auto r = xnatctl::test_support::run_process(
-        "strace", {"-f", "-qq", "-e", "trace=%file", "-o", log.string(),
-                   XNATCTL_DISCOVERY_DRIVER_PATH, (a.out / name).string()},
-        std::chrono::seconds(60));
+    const auto r =
+        xnatctl::test_support::run_process("strace",
+                                           {"-f", "-qq", "-e", "trace=%file", "-o", log.string(),
+                                            XNATCTL_DISCOVERY_DRIVER_PATH, (a.out / name).string()},
+                                           std::chrono::seconds(60));
     REQUIRE(r.exit_status == 0);
     CHECK_THAT(r.stdout_text, Catch::StartsWith("files 5 skipped "));
     std::ifstream in(log);
@@ -236,8 +237,8 @@ TEST_CASE("discovering archives writes no file to TMPDIR or HOME", "[upload][dis
       CHECK(line.find("O_WRONLY") == std::string::npos);
       CHECK(line.find("O_RDWR") == std::string::npos);
       CHECK(line.find("O_CREAT") == std::string::npos);
-      for (const char* call : {"creat(", "mkdir", "rename", "unlink", "link(", "linkat(",
-                               "symlink", "truncate", "mknod"}) {
+      for (const char* call : {"creat(", "mkdir", "rename", "unlink", "link(", "linkat(", "symlink",
+                               "truncate", "mknod"}) {
         CHECK(line.find(call) == std::string::npos);
       }
     }

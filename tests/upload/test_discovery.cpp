@@ -44,8 +44,8 @@ void build_messy_tree(const fs::path& root, const fs::path& outside) {
   // Synthetic session.
   gen_session(root / "gen", 1, 1, 3);
   // Junk of every kind.
-  write_file(root / "junk.bin", std::string("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR", 16) +
-                                    std::string(300, '\x07'));
+  write_file(root / "junk.bin",
+             std::string("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR", 16) + std::string(300, '\x07'));
   write_file(root / "notes.txt", "scan notes: patient moved during series 3\n");
   write_file(root / "empty.dcm", "");
   write_file(root / "truncated.dcm", std::string(mr.begin(), mr.begin() + 700));
@@ -177,8 +177,8 @@ TEST_CASE("discovery finds exactly the DICOM files of a messy tree", "[upload][d
   CHECK(mr.size == fs::file_size(root / "a/MR_small.dcm"));
   struct stat st {};
   REQUIRE(::stat((root / "a/MR_small.dcm").c_str(), &st) == 0);
-  CHECK(mr.mtime_ns == static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 +
-                           st.st_mtim.tv_nsec);
+  CHECK(mr.mtime_ns ==
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
   CHECK(file_named(d, "b/1.2.840.113619.2.55.3.1234").attributes.transfer_syntax_uid ==
         "1.2.840.10008.1.2.2");
   CHECK(file_named(d, "a/scan.IMA").attributes.transfer_syntax_uid == "1.2.840.10008.1.2");

@@ -99,8 +99,8 @@ void discover_archive(const std::string& archive, const DiscoveryOptions& option
         throw UsageError("cannot read " + archive + " as an archive: " + error_text(a.get()));
       }
       skipped.push_back({shown + "!", SkipReason::kUnreadable,
-                         "the archive is damaged after its member " + std::to_string(index) +
-                             ": " + error_text(a.get()) + "; the rest was not read"});
+                         "the archive is damaged after its member " + std::to_string(index) + ": " +
+                             error_text(a.get()) + "; the rest was not read"});
       return;
     }
     const char* raw_name = archive_entry_pathname(entry);
@@ -140,11 +140,13 @@ void discover_archive(const std::string& archive, const DiscoveryOptions& option
     }
 
     const bool size_known = archive_entry_size_is_set(entry) != 0;
-    const auto declared = static_cast<std::uint64_t>(std::max<la_int64_t>(0, archive_entry_size(entry)));
+    const auto declared =
+        static_cast<std::uint64_t>(std::max<la_int64_t>(0, archive_entry_size(entry)));
     buffer.clear();
     bool ended = false;
-    std::size_t want = size_known ? static_cast<std::size_t>(std::min<std::uint64_t>(declared, kFirstRead))
-                                  : kFirstRead;
+    std::size_t want = size_known
+                           ? static_cast<std::size_t>(std::min<std::uint64_t>(declared, kFirstRead))
+                           : kFirstRead;
     std::optional<dicom::DicomAttributes> attributes;
     std::string why;
     bool read_error = false;

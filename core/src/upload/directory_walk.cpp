@@ -22,7 +22,7 @@ namespace {
 using DirId = std::pair<dev_t, ino_t>;
 
 struct Directory {
-  std::string path, relative;  // relative is empty for the root
+  std::string path, relative;    // relative is empty for the root
   std::vector<DirId> ancestors;  // of the directory itself, root first
   bool via_link = false;
 };
@@ -77,8 +77,9 @@ class Walker {
   void read_directory(const Directory& d) {
     throw_if_cancelled(options_);
     std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(d.path.c_str()), ::closedir);
-    if (!dir) return skip_errno(d.path, d.relative.empty() ? "." : d.relative,
-                                SkipReason::kUnreadable, "cannot open directory: ");
+    if (!dir)
+      return skip_errno(d.path, d.relative.empty() ? "." : d.relative, SkipReason::kUnreadable,
+                        "cannot open directory: ");
     while (true) {
       errno = 0;
       const dirent* e = ::readdir(dir.get());
@@ -112,8 +113,8 @@ class Walker {
              : S_ISREG(st.st_mode) ? DT_REG
              : S_ISLNK(st.st_mode) ? DT_LNK
                                    : DT_FIFO;
-      if (type == DT_FIFO) return skip(std::move(relative), SkipReason::kUnreadable,
-                                       kind_of(st.st_mode));
+      if (type == DT_FIFO)
+        return skip(std::move(relative), SkipReason::kUnreadable, kind_of(st.st_mode));
     }
     switch (type) {
       case DT_DIR: {

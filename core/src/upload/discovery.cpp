@@ -115,9 +115,13 @@ Discovery discover(const std::filesystem::path& source, const DiscoveryOptions& 
 
 namespace detail {
 
-bool is_hidden_name(const std::string& name) { return !name.empty() && name.front() == '.'; }
+bool is_hidden_name(const std::string& name) {
+  return !name.empty() && name.front() == '.';
+}
 
-bool is_dicomdir_name(const std::string& name) { return lower(name) == "dicomdir"; }
+bool is_dicomdir_name(const std::string& name) {
+  return lower(name) == "dicomdir";
+}
 
 bool is_dicomdir(const dicom::DicomAttributes& attributes) {
   constexpr const char* kMediaStorageDirectoryStorage = "1.2.840.10008.1.3.10";

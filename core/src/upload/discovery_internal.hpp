@@ -14,8 +14,8 @@ namespace xnatctl::upload::detail {
 
 // A plain file the walk found, to be probed.
 struct Candidate {
-  std::string path;      // absolute (through links where the walk followed one)
-  std::string relative;  // '/'-separated, relative to the source
+  std::string path;       // absolute (through links where the walk followed one)
+  std::string relative;   // '/'-separated, relative to the source
   bool via_link = false;  // the file itself or a directory above it was reached through a link
 };
 

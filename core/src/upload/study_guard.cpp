@@ -44,8 +44,7 @@ std::string describe(const Study& s) {
   throw UsageError(std::to_string(studies.size()) + " studies under the session label '" +
                    job.target.session + "': " + list +
                    "; add --split-studies to upload each study as its own session (" +
-                   split_label(job.target.session, 1) + ", " +
-                   split_label(job.target.session, 2) +
+                   split_label(job.target.session, 1) + ", " + split_label(job.target.session, 2) +
                    ", ...) or --allow-multi-study to let XNAT merge them into one");
 }
 
@@ -58,7 +57,8 @@ std::vector<Study> studies_of(const Job& job) {
     const auto& a = job.files[i].attributes;
     auto [it, inserted] = by_uid.emplace(a.study_instance_uid, studies.size());
     if (inserted) {
-      studies.push_back({a.study_instance_uid, a.study_description, a.study_date, a.study_time, {}});
+      studies.push_back(
+          {a.study_instance_uid, a.study_description, a.study_date, a.study_time, {}});
     }
     Study& s = studies[it->second];
     // The first file that carries a value speaks for the study.
