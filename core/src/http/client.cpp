@@ -11,10 +11,11 @@
 #include <cctype>
 #include <exception>
 #include <mutex>
-#include <thread>
+#include <optional>
 
 #include "connection_pool.hpp"
 #include "tls.hpp"
+#include "xnatctl/cancel.hpp"
 #include "xnatctl/error.hpp"
 #include "xnatctl/http/errors.hpp"
 #include "xnatctl/http/heartbeat.hpp"
@@ -141,6 +142,7 @@ class Client::Impl {
     int attempt = 1;
     int exchanges = 0;
     for (;;) {
+      if (cancel::requested()) throw cancelled(request);
       if (request.body && body_touched) {
         if (!request.body->rewind || !request.body->rewind()) {
           throw TransportError(describe(request) +
@@ -154,6 +156,8 @@ class Client::Impl {
       ++stats_requests_;
       ++exchanges;
       result.response.attempts = exchanges;
+      // A cancelled request fails on its shut-down socket; that is the user's doing.
+      if (result.failure != Failure::kNone && cancel::requested()) throw cancelled(request);
 
       if (result.failure == Failure::kTls) {
         throw TransportError(describe(request) + ": " + result.failure_message +
@@ -229,7 +233,11 @@ class Client::Impl {
     log(describe(request) + ": " + reason + " on attempt " + std::to_string(attempt) + "/" +
         std::to_string(options_.retry.max_attempts) + ", retrying in " +
         std::to_string(delay.count()) + " ms");
-    std::this_thread::sleep_for(delay);
+    if (!cancel::sleep_for(delay)) throw cancelled(request);
+  }
+
+  Error cancelled(const Request& request) const {
+    return Error(describe(request) + ": cancelled by the user", ExitCode::kCancelled);
   }
 
   std::string target(const Request& request) const {
@@ -251,6 +259,15 @@ class Client::Impl {
     auto lease = pool_->acquire();
     result.reused_connection = lease.reused;
     auto& session = *lease.session;
+    // Ctrl-C shuts the socket down, so a request blocked in connect, send or receive
+    // returns at once instead of after its (possibly hours-long) timeout.
+    std::optional<cancel::Subscription> watch;
+    watch.emplace([&session] {
+      try {
+        session.socket().shutdown();
+      } catch (...) {  // not connected yet: nothing to wake, the loop checks the flag
+      }
+    });
     const auto timeout = request.timeout.value_or(options_.timeout);
     session.setTimeout(Poco::Timespan(options_.connect_timeout.count(), 0),
                        Poco::Timespan(timeout.count(), 0), Poco::Timespan(timeout.count(), 0));
@@ -310,7 +327,8 @@ class Client::Impl {
         complete = deliver(in, session, sink, request);
       }
       // After an early answer the body was cut short: the connection is unusable.
-      if (keep_connection && complete && http_response.getKeepAlive()) {
+      if (keep_connection && complete && http_response.getKeepAlive() && !cancel::requested()) {
+        watch.reset();  // the pool owns the session from here on
         pool_->release(std::move(lease.session));
       } else {
         session.reset();

@@ -450,10 +450,12 @@ class Job {
     if (api_->job_file_attribute(job_, index, keyword, &out) != XC_OK) return std::nullopt;
     return view(out);
   }
-  Body open_file(size_t index) const { return open([&](xc_body* b, xc_error* e) {
-      return api_->job_file_open(job_, index, b, e); }); }
-  Body open_source() const { return open([&](xc_body* b, xc_error* e) {
-      return api_->job_source_open(job_, b, e); }); }
+  Body open_file(size_t index) const {
+    return open([&](xc_body* b, xc_error* e) { return api_->job_file_open(job_, index, b, e); });
+  }
+  Body open_source() const {
+    return open([&](xc_body* b, xc_error* e) { return api_->job_source_open(job_, b, e); });
+  }
   Body open_archive(const std::vector<size_t>& indices, int32_t format) const {
     return open([&](xc_body* b, xc_error* e) {
       return api_->job_archive_open(job_, indices.data(), indices.size(), format, b, e);

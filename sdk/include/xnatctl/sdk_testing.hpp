@@ -194,8 +194,8 @@ class FakeHost {
           return XC_INVALID_INPUT;
         }
         h.results_[indices[k]] =
-            FileResult{r->outcome, r->message != nullptr ? r->message : "", r->status,
-                       r->attempts, r->uri != nullptr ? r->uri : "", count};
+            FileResult{r->outcome,  r->message != nullptr ? r->message : "", r->status,
+                       r->attempts, r->uri != nullptr ? r->uri : "",         count};
       }
       ++h.report_calls_;
       return h.cancelled_ ? XC_CANCELLED : XC_OK;
@@ -287,7 +287,9 @@ class FakeHost {
   const std::vector<uint32_t>& waits() const { return waits_; }
   size_t open_bodies() const { return open_bodies_; }
   // Misuses of the API the fake detected (bad indices, ...); empty for a correct plugin.
-  const std::vector<std::string>& violations() const { return violations_; }  // not yet closed: a leak if > 0 at the end
+  const std::vector<std::string>& violations() const {
+    return violations_;
+  }  // not yet closed: a leak if > 0 at the end
   const std::vector<HttpExchange>& http_requests() const { return requests_; }
   std::string last_error() const { return error_.message; }
 
@@ -456,9 +458,20 @@ class FakeHost {
   std::map<std::string, std::vector<std::string>> options_;
   std::vector<std::string> positionals_;
   std::map<std::string, std::string> config_;
-  xc_job_info info_{sizeof(xc_job_info), "http://xnat.test", "PROJECT", "SUBJECT", "SESSION",
-                    "/source", XC_SOURCE_DIRECTORY, XC_DEST_ARCHIVE, XC_OVERWRITE_DELETE,
-                    XC_ARCHIVE_TAR, 4, 0, 0, 0};
+  xc_job_info info_{sizeof(xc_job_info),
+                    "http://xnat.test",
+                    "PROJECT",
+                    "SUBJECT",
+                    "SESSION",
+                    "/source",
+                    XC_SOURCE_DIRECTORY,
+                    XC_DEST_ARCHIVE,
+                    XC_OVERWRITE_DELETE,
+                    XC_ARCHIVE_TAR,
+                    4,
+                    0,
+                    0,
+                    0};
   std::string source_archive_;
   int32_t output_mode_ = XC_OUTPUT_TABLE;
   xc_status confirm_answer_ = XC_INVALID_INPUT;

@@ -45,8 +45,8 @@ struct DiscoveryOptions {
 
 struct Discovery {
   SourceKind kind = SourceKind::kDirectory;
-  std::filesystem::path source;    // absolute
-  std::vector<JobFile> files;      // sorted by relative_path, attributes probed
+  std::filesystem::path source;      // absolute
+  std::vector<JobFile> files;        // sorted by relative_path, attributes probed
   std::vector<SkippedFile> skipped;  // sorted by path
 };
 

@@ -79,7 +79,7 @@ struct Target {
 struct Job {
   Target target;
   JobSettings settings;
-  std::string transport;        // the transport's name ("rest_zip", ...)
+  std::string transport;         // the transport's name ("rest_zip", ...)
   std::filesystem::path source;  // as the user named it, made absolute
   SourceKind source_kind = SourceKind::kDirectory;
   std::vector<JobFile> files;
