@@ -11,6 +11,8 @@ packages=(
   orthanc dicom3tools python3-pydicom python3-nibabel curl openssl
   # an HTTP proxy for the network tests (plain HTTP, CONNECT, Basic credentials)
   tinyproxy
+  # proof that discovery of an archive writes no file (tests/upload)
+  strace
 )
 
 missing=()

@@ -3,13 +3,16 @@
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/oflog/oflog.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -271,4 +274,145 @@ TEST_CASE("probe failure reasons carry DCMTK's detail instead of logging it", "[
   REQUIRE_FALSE(probe_file(kPydicom / "no_meta.dcm", &why).has_value());
   CHECK_THAT(why, Catch::Contains("not a readable DICOM header"));
   CHECK_THAT(why, Catch::Contains("larger"));  // "... larger (173228800) than remaining bytes"
+}
+
+namespace {
+
+// What DCMTK itself reads from a file (the oracle the probe's fast path must agree with).
+std::optional<xnatctl::dicom::DicomAttributes> read_with_dcmtk(const fs::path& file) {
+  xnatctl::dicom::ensure_dcmtk_initialised();
+  OFLog::configure(OFLogger::ERROR_LOG_LEVEL);  // the oracle's own warnings are noise here
+  DcmFileFormat ff;
+  if (ff.loadFileUntilTag(file.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
+                          ERM_autoDetect, DCM_PixelData)
+          .bad()) {
+    return std::nullopt;
+  }
+  DcmDataset* ds = ff.getDataset();
+  auto get = [](DcmItem* item, const DcmTagKey& key) {
+    OFString v;
+    return item->findAndGetOFStringArray(key, v).good() ? std::string(v.c_str()) : std::string();
+  };
+  xnatctl::dicom::DicomAttributes a;
+  a.sop_class_uid = get(ds, DCM_SOPClassUID);
+  a.sop_instance_uid = get(ds, DCM_SOPInstanceUID);
+  a.study_instance_uid = get(ds, DCM_StudyInstanceUID);
+  a.series_instance_uid = get(ds, DCM_SeriesInstanceUID);
+  a.series_number = get(ds, DCM_SeriesNumber);
+  a.instance_number = get(ds, DCM_InstanceNumber);
+  a.modality = get(ds, DCM_Modality);
+  a.patient_name = get(ds, DCM_PatientName);
+  a.patient_id = get(ds, DCM_PatientID);
+  a.patient_comments = get(ds, DCM_PatientComments);
+  a.study_comments = get(ds, DCM_RETIRED_StudyComments);
+  a.additional_patient_history = get(ds, DCM_AdditionalPatientHistory);
+  a.study_description = get(ds, DCM_StudyDescription);
+  a.accession_number = get(ds, DCM_AccessionNumber);
+  a.study_date = get(ds, DCM_StudyDate);
+  a.study_time = get(ds, DCM_StudyTime);
+  a.series_description = get(ds, DCM_SeriesDescription);
+  a.transfer_syntax_uid = get(ff.getMetaInfo(), DCM_TransferSyntaxUID);
+  a.media_storage_sop_class_uid = get(ff.getMetaInfo(), DCM_MediaStorageSOPClassUID);
+  return a;
+}
+
+void check_same(const xnatctl::dicom::DicomAttributes& probed,
+                const xnatctl::dicom::DicomAttributes& oracle) {
+  CHECK(probed.sop_class_uid == oracle.sop_class_uid);
+  CHECK(probed.sop_instance_uid == oracle.sop_instance_uid);
+  CHECK(probed.study_instance_uid == oracle.study_instance_uid);
+  CHECK(probed.series_instance_uid == oracle.series_instance_uid);
+  CHECK(probed.series_number == oracle.series_number);
+  CHECK(probed.instance_number == oracle.instance_number);
+  CHECK(probed.modality == oracle.modality);
+  CHECK(probed.patient_name == oracle.patient_name);
+  CHECK(probed.patient_id == oracle.patient_id);
+  CHECK(probed.patient_comments == oracle.patient_comments);
+  CHECK(probed.study_comments == oracle.study_comments);
+  CHECK(probed.additional_patient_history == oracle.additional_patient_history);
+  CHECK(probed.study_description == oracle.study_description);
+  CHECK(probed.accession_number == oracle.accession_number);
+  CHECK(probed.study_date == oracle.study_date);
+  CHECK(probed.study_time == oracle.study_time);
+  CHECK(probed.series_description == oracle.series_description);
+  CHECK(probed.media_storage_sop_class_uid == oracle.media_storage_sop_class_uid);
+  if (!oracle.transfer_syntax_uid.empty()) {
+    CHECK(probed.transfer_syntax_uid == oracle.transfer_syntax_uid);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("probe agrees with DCMTK on every packaged Part-10 file", "[dicom][probe]") {
+  // The fast path reads most of these; the rest go to DCMTK. Either way the answer must be
+  // the one DCMTK gives, from a file, from a buffer, and from a prefix grown on demand.
+  int compared = 0;
+  for (const auto& dir : {kPydicom, kPydicom / "dicomdirtests", kNibabel}) {
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+      if (!entry.is_regular_file() || !has_part10_magic(entry.path())) continue;
+      const auto oracle = read_with_dcmtk(entry.path());
+      if (!oracle) continue;
+      INFO(entry.path().string());
+      const auto probed = probe_file(entry.path());
+      REQUIRE(probed.has_value());
+      check_same(*probed, *oracle);
+      const auto bytes = read_all(entry.path());
+      const auto buffered = probe_buffer(bytes.data(), bytes.size());
+      REQUIRE(buffered.has_value());
+      check_same(*buffered, *oracle);
+      std::size_t have = std::min<std::size_t>(bytes.size(), 200);
+      std::optional<xnatctl::dicom::DicomAttributes> prefixed;
+      while (true) {
+        std::size_t need = 0;
+        prefixed = xnatctl::dicom::probe_prefix(bytes.data(), have, bytes.size(), &need);
+        if (need == 0) break;
+        REQUIRE(need > have);
+        have = need;
+      }
+      REQUIRE(prefixed.has_value());
+      check_same(*prefixed, *oracle);
+      ++compared;
+    }
+  }
+  CHECK(compared > 60);
+}
+
+TEST_CASE("probe renders padded values the way DCMTK does", "[dicom][probe]") {
+  // Hand-written explicit VR little endian file with padding in every wanted VR.
+  TempDir tmp;
+  std::string b(128, '\0');
+  b += "DICM";
+  auto element = [&b](std::uint16_t g, std::uint16_t e, const char* vr, std::string value) {
+    if (value.size() % 2) value += ' ';
+    b.push_back(static_cast<char>(g & 0xff));
+    b.push_back(static_cast<char>(g >> 8));
+    b.push_back(static_cast<char>(e & 0xff));
+    b.push_back(static_cast<char>(e >> 8));
+    b += vr;
+    b.push_back(static_cast<char>(value.size() & 0xff));
+    b.push_back(static_cast<char>(value.size() >> 8));
+    b += value;
+  };
+  element(0x0002, 0x0010, "UI", std::string("1.2.840.10008.1.2.1") + '\0');
+  element(0x0008, 0x0016, "UI", std::string("1.2.840.10008.5.1.4.1.1.7") + '\0');
+  element(0x0008, 0x0018, "UI", " 2.25.77 ");
+  element(0x0008, 0x0020, "DA", " 20240102 ");
+  element(0x0008, 0x0030, "TM", " 101010.5 ");
+  element(0x0008, 0x103E, "LO", "  ");
+  element(0x0008, 0x0050, "SH", "  ACC 1  ");
+  element(0x0008, 0x0060, "CS", " MR ");
+  element(0x0008, 0x1030, "LO", " Head \\ Neck ");
+  element(0x0010, 0x0010, "PN", " Doe^Jane ");
+  element(0x0010, 0x4000, "LT", "  Project: P \\ x  ");
+  element(0x0020, 0x000D, "UI", "2.25.78");
+  element(0x0020, 0x0011, "IS", " 7 ");
+  const fs::path f = tmp.path / "padded.dcm";
+  write_bytes(f, b.data(), b.size());
+  const auto oracle = read_with_dcmtk(f);
+  REQUIRE(oracle.has_value());
+  const auto probed = probe_file(f);
+  REQUIRE(probed.has_value());
+  check_same(*probed, *oracle);
+  CHECK(probed->accession_number == oracle->accession_number);
+  CHECK(probed->patient_comments == oracle->patient_comments);
 }

@@ -11,11 +11,20 @@
 #include <dcmtk/oflog/oflog.h>
 #include <dcmtk/oflog/spi/filter.h>
 #include <dcmtk/oflog/spi/logevent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <stdexcept>
+#include <vector>
+
+#include "header_scan.hpp"
 
 namespace xnatctl::dicom {
 namespace {
@@ -64,7 +73,10 @@ std::optional<DicomAttributes> extract(DcmFileFormat& ff, std::string* why_not) 
   a.study_date = get_string(*ds, DCM_StudyDate);
   a.study_time = get_string(*ds, DCM_StudyTime);
   a.series_description = get_string(*ds, DCM_SeriesDescription);
-  if (a.has_file_meta) a.transfer_syntax_uid = get_string(*meta, DCM_TransferSyntaxUID);
+  if (a.has_file_meta) {
+    a.transfer_syntax_uid = get_string(*meta, DCM_TransferSyntaxUID);
+    a.media_storage_sop_class_uid = get_string(*meta, DCM_MediaStorageSOPClassUID);
+  }
   if (a.transfer_syntax_uid.empty()) {
     // Bare dataset (or meta without 0002,0010): report what the parser detected.
     const DcmXfer xfer(ds->getOriginalXfer());
@@ -147,18 +159,32 @@ void ensure_dcmtk_initialised() {
   }
 }
 
-std::optional<DicomAttributes> probe_file(const std::filesystem::path& file, std::string* why_not) {
-  ensure_dcmtk_initialised();
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(file, ec);
-  if (ec) {
-    fail(why_not, "cannot read " + file.string() + ": " + ec.message());
-    return std::nullopt;
+namespace {
+
+// The first read of a file: enough for a typical header (synthetic and most scanner files
+// need 1-8 KiB); longer headers are read again, larger, up to kFastPathLimit.
+constexpr std::size_t kFirstRead = 16 * 1024;
+// Beyond this a header is left to DCMTK, which skips large values by seeking instead of
+// reading them.
+constexpr std::size_t kFastPathLimit = 4 * 1024 * 1024;
+
+// pread until `n` bytes or end of file; -1 on error (errno set).
+ssize_t read_at_start(int fd, char* buffer, std::size_t n) {
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t got = ::pread(fd, buffer + done, n - done, static_cast<off_t>(done));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (got == 0) break;
+    done += static_cast<std::size_t>(got);
   }
-  if (size == 0) {
-    fail(why_not, "empty file");
-    return std::nullopt;
-  }
+  return static_cast<ssize_t>(done);
+}
+
+std::optional<DicomAttributes> probe_with_dcmtk_file(const std::filesystem::path& file,
+                                                     std::string* why_not) {
   CaptureScope capture;
   DcmFileFormat ff;
   // Stopping at PixelData means a 500 KB image costs only its header's bytes of I/O.
@@ -171,17 +197,8 @@ std::optional<DicomAttributes> probe_file(const std::filesystem::path& file, std
   return extract(ff, why_not);
 }
 
-std::optional<DicomAttributes> probe_buffer(const void* data, std::size_t size,
-                                            std::string* why_not) {
-  ensure_dcmtk_initialised();
-  if (data == nullptr || size == 0) {
-    fail(why_not, "empty buffer");
-    return std::nullopt;
-  }
-  if (size > UINT32_MAX) {
-    fail(why_not, "buffer too large to probe");
-    return std::nullopt;
-  }
+std::optional<DicomAttributes> probe_with_dcmtk_buffer(const void* data, std::size_t size,
+                                                       std::string* why_not) {
   CaptureScope capture;
   DcmInputBufferStream stream;
   stream.setBuffer(data, static_cast<offile_off_t>(size));
@@ -197,6 +214,112 @@ std::optional<DicomAttributes> probe_buffer(const void* data, std::size_t size,
     return std::nullopt;
   }
   return extract(ff, why_not);
+}
+
+}  // namespace
+
+std::optional<DicomAttributes> probe_file(const std::filesystem::path& file, std::string* why_not) {
+  ensure_dcmtk_initialised();
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore the flag.
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    fail(why_not, "cannot read " + file.string() + ": " + std::strerror(errno));
+    return std::nullopt;
+  }
+  struct stat st {};
+  std::optional<DicomAttributes> result;
+  if (::fstat(fd, &st) != 0) {
+    fail(why_not, "cannot read " + file.string() + ": " + std::strerror(errno));
+  } else if (!S_ISREG(st.st_mode)) {
+    fail(why_not, "not a regular file");
+  } else {
+    result = probe_open_file(fd, static_cast<std::uint64_t>(st.st_size), file, why_not);
+  }
+  ::close(fd);
+  return result;
+}
+
+std::optional<DicomAttributes> probe_open_file(int fd, std::uint64_t size,
+                                               const std::filesystem::path& path,
+                                               std::string* why_not) {
+  ensure_dcmtk_initialised();
+  if (size == 0) {
+    fail(why_not, "empty file");
+    return std::nullopt;
+  }
+  // One buffer per thread: discovery probes thousands of files per second per thread.
+  thread_local std::vector<unsigned char> buffer;
+  std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(size, kFirstRead));
+  while (true) {
+    if (buffer.size() < want) buffer.resize(want);
+    const ssize_t got = read_at_start(fd, reinterpret_cast<char*>(buffer.data()), want);
+    if (got < 0) {
+      fail(why_not, "cannot read " + path.string() + ": " + std::strerror(errno));
+      return std::nullopt;
+    }
+    const auto n = static_cast<std::size_t>(got);
+    // A short read means the file ended (or shrank): what we have is all of it.
+    const bool complete = n < want || n == size;
+    DicomAttributes attributes;
+    std::size_t need = 0;
+    const auto status = detail::scan_header(buffer.data(), n, complete, attributes, &need);
+    if (status == detail::ScanStatus::kDone) return attributes;
+    if (status == detail::ScanStatus::kDefer || need > kFastPathLimit) break;
+    want = static_cast<std::size_t>(std::min<std::uint64_t>(size, need));
+  }
+  return probe_with_dcmtk_file(path, why_not);
+}
+
+std::optional<DicomAttributes> probe_buffer(const void* data, std::size_t size,
+                                            std::string* why_not) {
+  ensure_dcmtk_initialised();
+  if (data == nullptr || size == 0) {
+    fail(why_not, "empty buffer");
+    return std::nullopt;
+  }
+  if (size > UINT32_MAX) {
+    fail(why_not, "buffer too large to probe");
+    return std::nullopt;
+  }
+  DicomAttributes attributes;
+  if (detail::scan_header(static_cast<const unsigned char*>(data), size, true, attributes,
+                          nullptr) == detail::ScanStatus::kDone) {
+    return attributes;
+  }
+  return probe_with_dcmtk_buffer(data, size, why_not);
+}
+
+std::optional<DicomAttributes> probe_prefix(const void* data, std::size_t size,
+                                            std::uint64_t total_size, std::size_t* need_more,
+                                            std::string* why_not) {
+  ensure_dcmtk_initialised();
+  *need_more = 0;
+  if (data == nullptr || size == 0) {
+    fail(why_not, total_size == 0 ? "empty file" : "empty buffer");
+    return std::nullopt;
+  }
+  const bool complete = size >= total_size;
+  DicomAttributes attributes;
+  std::size_t need = 0;
+  const auto status = detail::scan_header(static_cast<const unsigned char*>(data), size, complete,
+                                          attributes, &need);
+  if (status == detail::ScanStatus::kDone) return attributes;
+  if (status == detail::ScanStatus::kNeedMore) {
+    *need_more = static_cast<std::size_t>(std::min<std::uint64_t>(total_size, need));
+    fail(why_not, "the header continues past the bytes read");
+    return std::nullopt;
+  }
+  if (size > UINT32_MAX) {
+    fail(why_not, "header too large to probe");
+    return std::nullopt;
+  }
+  // DCMTK on what we have: it succeeds as soon as PixelData is within the prefix.
+  auto result = probe_with_dcmtk_buffer(data, size, why_not);
+  if (!result && !complete) {
+    const std::uint64_t larger = std::max<std::uint64_t>(std::uint64_t{size} * 4, 1024 * 1024);
+    *need_more = static_cast<std::size_t>(std::min<std::uint64_t>(total_size, larger));
+  }
+  return result;
 }
 
 bool has_part10_magic(const std::filesystem::path& file) {
