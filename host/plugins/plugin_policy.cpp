@@ -5,6 +5,7 @@
 #include <boost/algorithm/string/classification.hpp>
 #include <boost/algorithm/string/split.hpp>
 
+#include "plugins/plugin_trust.hpp"
 #include "xnatctl/error.hpp"
 
 namespace xnatctl::host {
@@ -69,6 +70,10 @@ PluginPolicy PluginPolicy::load(const std::vector<std::filesystem::path>& system
   for (const auto& file : system_files) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec)) continue;
+    if (const std::string why = untrusted_reason(file); !why.empty()) {
+      // Fail closed: obeying a policy anyone could have edited would make it theirs.
+      throw Error("refusing the plugin policy " + file.string() + ": " + why, ExitCode::kUsage);
+    }
     policy.system_files_read_.push_back(file);
     read_policy_file(file, [&](const YAML::Node& section) {
       read_lists(section, file, policy.system_);
@@ -129,9 +134,10 @@ PluginDecision PluginPolicy::decide(const std::string& id) const {
   if (locked) {
     if (system_says) {
       system_says->reason += " (locked)";
+      system_says->pinned = true;
       return *system_says;
     }
-    return PluginDecision{PluginState::kEnabled, "locked on by the administrator"};
+    return PluginDecision{PluginState::kEnabled, "locked on by the administrator", true};
   }
 
   const bool user_enables = user_.enabled && user_.enabled->count(id) != 0;
