@@ -16,7 +16,7 @@ namespace xnatctl::host {
 namespace {
 
 output::Format format_of(const Invocation& inv) {
-  return output_format(inv, load_config_file().config());
+  return output_format(inv, load_config_file(inv).config());
 }
 
 int list_plugins(const PluginCatalog& catalog, Invocation& inv) {

@@ -40,7 +40,8 @@ bool administrator_location(const std::string& origin) {
 
 }  // namespace
 
-CatalogSettings default_catalog_settings(const std::vector<std::string>& cli_dirs) {
+CatalogSettings default_catalog_settings(const std::vector<std::string>& cli_dirs,
+                                         std::shared_ptr<ConfigSource> user_config) {
   CatalogSettings settings;
   for (const auto& d : cli_dirs) settings.cli_dirs.emplace_back(d);
   // The administrator's files: the distribution-wide one, then the one of this install
@@ -48,14 +49,14 @@ CatalogSettings default_catalog_settings(const std::vector<std::string>& cli_dir
   settings.system_files.emplace_back("/etc/xnatctl/plugins.yaml");
   const fs::path prefixed = install_prefix() / "etc" / "xnatctl" / "plugins.yaml";
   if (prefixed != settings.system_files.front()) settings.system_files.push_back(prefixed);
-  // The same file the rest of xnatctl reads (HOME / XDG_CONFIG_HOME rules live in core).
-  settings.user_config = config::config_file_path(config::Environment::process());
+  // The same file, read once, that the rest of xnatctl uses.
+  settings.user_config = std::move(user_config);
   return settings;
 }
 
 PluginCatalog PluginCatalog::discover(const CatalogSettings& settings,
                                       std::vector<std::string>* warnings) {
-  const PluginPolicy policy = PluginPolicy::load(settings.system_files, settings.user_config,
+  const PluginPolicy policy = PluginPolicy::load(settings.system_files, settings.user_config.get(),
                                                  std::getenv("XNATCTL_DISABLE_PLUGINS"));
 
   DiscoveryInputs inputs;

@@ -52,12 +52,13 @@ struct TransportRef {
 struct CatalogSettings {
   std::vector<std::filesystem::path> cli_dirs;  // --plugin-dir
   std::vector<std::filesystem::path> system_files;
-  std::optional<std::filesystem::path> user_config;
+  std::shared_ptr<ConfigSource> user_config;  // config.yaml, read once for the whole process
 };
 
 // Settings for this process: system files under /etc and <prefix>/etc, the user's config,
 // and the environment.
-CatalogSettings default_catalog_settings(const std::vector<std::string>& cli_dirs);
+CatalogSettings default_catalog_settings(const std::vector<std::string>& cli_dirs,
+                                         std::shared_ptr<ConfigSource> user_config);
 
 class PluginCatalog {
  public:

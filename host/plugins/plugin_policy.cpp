@@ -27,13 +27,27 @@ std::set<std::string> id_list(const YAML::Node& node, const std::filesystem::pat
 // value of the wrong type (`locked: maybe`, a list where a setting string belongs), becomes
 // the same one-line usage error naming the file and the line.
 template <typename Read>
-void read_policy_file(const std::filesystem::path& file, Read&& read) {
+void read_policy_document(const std::filesystem::path& file, const YAML::Node& document,
+                          Read&& read) {
   try {
-    if (const YAML::Node section = YAML::LoadFile(file.string())["plugins"]) read(section);
+    if (!document.IsMap()) return;
+    if (const YAML::Node section = document["plugins"]) read(section);
   } catch (const YAML::Exception& e) {
     throw Error(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg,
                 ExitCode::kUsage);
   }
+}
+
+template <typename Read>
+void read_policy_file(const std::filesystem::path& file, Read&& read) {
+  YAML::Node document;
+  try {
+    document = YAML::LoadFile(file.string());
+  } catch (const YAML::Exception& e) {
+    throw Error(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg,
+                ExitCode::kUsage);
+  }
+  read_policy_document(file, document, std::forward<Read>(read));
 }
 
 void read_lists(const YAML::Node& section, const std::filesystem::path& file,
@@ -64,8 +78,7 @@ void read_settings(const YAML::Node& section, const std::filesystem::path& file,
 }  // namespace
 
 PluginPolicy PluginPolicy::load(const std::vector<std::filesystem::path>& system_files,
-                                const std::optional<std::filesystem::path>& user_config,
-                                const char* env_disable) {
+                                ConfigSource* user_config, const char* env_disable) {
   PluginPolicy policy;
   for (const auto& file : system_files) {
     std::error_code ec;
@@ -93,12 +106,12 @@ PluginPolicy PluginPolicy::load(const std::vector<std::filesystem::path>& system
       }
     });
   }
-  if (user_config) {
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(*user_config, ec)) {
-      read_policy_file(*user_config, [&](const YAML::Node& section) {
-        read_lists(section, *user_config, policy.user_);
-        read_settings(section, *user_config, policy.settings_);
+  if (user_config != nullptr) {
+    if (const auto& document = user_config->document()) {
+      const std::filesystem::path& file = user_config->path();
+      read_policy_document(file, *document, [&](const YAML::Node& section) {
+        read_lists(section, file, policy.user_);
+        read_settings(section, file, policy.settings_);
       });
     }
   }
