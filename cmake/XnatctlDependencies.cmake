@@ -2,7 +2,7 @@
 # Poco and DCMTK are linked as the system's shared libraries so the host and every plugin
 # share one copy of their process-wide state (SSL context, DICOM dictionary).
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
-find_package(Poco REQUIRED COMPONENTS Foundation Net NetSSL Crypto Zip JSON Util XML)
+find_package(Poco REQUIRED COMPONENTS Foundation Net NetSSL Crypto Zip JSON Util XML Data DataSQLite)
 find_package(DCMTK REQUIRED CONFIG)
 find_package(yaml-cpp REQUIRED)
 find_package(LibArchive REQUIRED)

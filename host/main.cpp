@@ -1,7 +1,6 @@
 // xnatctl: the host executable. It loads plugins, assembles the command line from built-in
 // commands and plugin descriptors, and runs one command.
 
-#include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -14,17 +13,11 @@
 #include "commands/upload_commands.hpp"
 #include "plugins/host_services.hpp"
 #include "plugins/plugin_catalog.hpp"
+#include "xnatctl/cancel.hpp"
 #include "xnatctl/error.hpp"
 #include "xnatctl/version.hpp"
 
 namespace {
-
-// The first Ctrl-C asks running work to stop cleanly (transports poll for it, so partial
-// results are reported and nothing is lost); a second one exits at once.
-void on_interrupt(int) {
-  if (xnatctl::host::HostServices::cancel_requested()) std::_Exit(130);
-  xnatctl::host::HostServices::request_cancel();
-}
 
 int run(const std::vector<std::string>& args) {
   using namespace xnatctl::host;
@@ -64,7 +57,9 @@ int run(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::signal(SIGINT, on_interrupt);
+  // The first Ctrl-C asks running work to stop cleanly (requests are aborted, transports
+  // stop, what was acknowledged is kept); a second one exits at once.
+  xnatctl::cancel::install_signal_handlers();
   try {
     return run(std::vector<std::string>(argv + 1, argv + argc));
   } catch (const xnatctl::Error& e) {

@@ -28,13 +28,13 @@ attempt() {
   if ((rc == 5)); then pending+=("$*"); elif ((rc != 0)); then echo "demo: failed (exit $rc)"; exit "$rc"; fi
 }
 
-step "Start the bundled XNAT emulator (project DEMO, user admin:admin, DICOM receiver)"
+step "Start the bundled XNAT emulator (project DEMO, user admin:admin, DICOM receiver, under /xnat)"
 "$bin/xnat-emulator" --data "$work/xnat" --port 0 --dicom-port 0 --port-file "$work/ports" \
-  --project DEMO --max-runtime 600 > "$work/emulator.log" 2>&1 &
+  --project DEMO --context-path /xnat --max-runtime 600 > "$work/emulator.log" 2>&1 &
 emulator_pid=$!
 for _ in $(seq 100); do [[ -s $work/ports ]] && break; sleep 0.1; done
 http_port=$(sed -n 's/^http=//p' "$work/ports"); dicom_port=$(sed -n 's/^dicom=//p' "$work/ports")
-url="http://127.0.0.1:$http_port"
+url="http://127.0.0.1:$http_port/xnat"  # XNAT deployed as xnat.war, as many sites run it
 echo "emulator: $url, DICOM receiver AE XNAT on port $dicom_port"
 
 step "Make a synthetic session: 3 series x 40 slices of 256x256 MR"
@@ -49,6 +49,7 @@ show "$bin/xnatctl" plugin list
 step "Log in and check who we are"
 show "$bin/xnatctl" auth login
 show "$bin/xnatctl" whoami
+show "$bin/xnatctl" doctor
 
 step "Upload the session every way"
 attempt "$bin/xnatctl" session upload "$work/session" -P DEMO -S SUBJ01 -E SESS_ZIP

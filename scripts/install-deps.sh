@@ -10,6 +10,8 @@ packages=(
   # test peers and test data nobody on the team wrote
   orthanc dicom3tools python3-pydicom python3-nibabel curl openssl
   strace  # tests count how often a file is opened
+  # an HTTP proxy for the network tests (plain HTTP, CONNECT, Basic credentials)
+  tinyproxy
 )
 
 missing=()

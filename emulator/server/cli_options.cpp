@@ -84,6 +84,7 @@ std::optional<EmulatorConfig> parse_command_line(int argc, char** argv) {
     ("reset-data", po::bool_switch(&cfg.reset_data), "wipe prearchive/ and archive/ under --data at start")
     ("tls-cert", po::value<std::string>(), "PEM certificate: serve HTTPS")
     ("tls-key", po::value<std::string>(), "PEM private key for --tls-cert")
+    ("context-path", po::value(&cfg.context_path), "serve under this path, e.g. /xnat (XNAT deployed as xnat.war)")
     ("dicom-port", po::value<int>(), "start the DICOM C-STORE receiver on this port (0 = free port)")
     ("dicom-aet", po::value(&cfg.dicom_aet)->default_value("XNAT"), "AE title of the DICOM receiver")
     ("http-threads", po::value(&cfg.http_threads)->default_value(32), "max concurrent HTTP connections")
@@ -114,6 +115,9 @@ std::optional<EmulatorConfig> parse_command_line(int argc, char** argv) {
     cfg.tls_cert = vm["tls-cert"].as<std::string>();
     cfg.tls_key = vm["tls-key"].as<std::string>();
   }
+  while (!cfg.context_path.empty() && cfg.context_path.back() == '/') cfg.context_path.pop_back();
+  if (!cfg.context_path.empty() && cfg.context_path.front() != '/')
+    throw std::runtime_error("--context-path must start with '/', got '" + cfg.context_path + "'");
   if (vm.count("dicom-port")) cfg.dicom_port = vm["dicom-port"].as<int>();
   if (!config_file.empty()) load_yaml(config_file, cfg);
   for (const auto& u : users) cfg.users.push_back(parse_user(u));

@@ -55,6 +55,12 @@ struct EmulatorConfig {
   std::int64_t max_extract_bytes = std::int64_t{4} << 30;
   double max_extract_ratio = 200;
   std::string site_id = "XNAT";
+  // Where XNAT is deployed in the servlet container: "" (root) or "/xnat". Every route, the
+  // login redirect, the cookie path, absolute Location headers and URI columns' serverRoot
+  // carry it; the URIs in response bodies do not (XNAT returns "/data/..." there).
+  std::string context_path;
+  // What /xapi/siteConfig/buildInfo reports: an XNAT with direct archive (1.8.3+).
+  std::string xnat_version = "1.8.10";
   bool verbose = false;
   FaultConfig faults;
 };

@@ -86,8 +86,8 @@ int main(int argc, char** argv) {
     builder.start();
     if (!config->port_file.empty()) write_port_file(config->port_file, http_port, dicom_port);
     std::cerr << "xnat-emulator: serving " << (config->tls_cert.empty() ? "http" : "https") << "://"
-              << config->bind_address << ":" << http_port << " data=" << config->data_dir.string()
-              << (config->sink ? " (sink)" : "");
+              << config->bind_address << ":" << http_port << config->context_path
+              << " data=" << config->data_dir.string() << (config->sink ? " (sink)" : "");
     if (dicom_port) std::cerr << " dicom=" << config->dicom_aet << "@" << *dicom_port;
     std::cerr << std::endl;
 

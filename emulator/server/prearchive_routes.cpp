@@ -136,7 +136,7 @@ void session_contents(RequestContext& ctx, PrearcSession& s, std::size_t i) {
   const std::string rel = ctx.remainder(i + 5);
   if (rel.empty()) {
     JsonTable t;
-    t.set_uri_column("");
+    t.set_uri_column(ctx.emu.config.context_path);
     add_file_rows(t, dicom, base + "/scans/" + scan_it->first + "/resources/DICOM");
     t.add_meta("title", "Files");
     send_json(ctx.response, 200, t.to_json());
@@ -277,7 +277,8 @@ void handle_archive_service(RequestContext& ctx) {
   if (!out.ok) throw HttpError(500, "FAILED: " + out.message);
   if (p.is_true("redirect") || auto_session) {
     const std::string host = ctx.request.getHost();
-    ctx.response.set("Location", "http://" + host + "/data" + out.uri);
+    ctx.response.set("Location",
+                     "http://" + host + ctx.emu.config.context_path + "/data" + out.uri);
     send_text(ctx.response, 303, "/data" + out.uri, "text/uri-list");
     return;
   }

@@ -86,7 +86,16 @@ class Router : public Poco::Net::HTTPRequestHandler {
     // inside its segment (Poco 1.11's URI has no raw-path accessor).
     const std::string& target = request.getURI();
     const auto qmark = target.find('?');
-    const std::string raw_path = target.substr(0, qmark);
+    std::string raw_path = target.substr(0, qmark);
+    // Under a context path nothing outside it exists, as with a webapp in Tomcat.
+    const std::string& context_path = emu_.config.context_path;
+    if (!context_path.empty()) {
+      if (raw_path.rfind(context_path + "/", 0) != 0) {
+        send_error(response, 404, "Not Found");
+        return;
+      }
+      raw_path.erase(0, context_path.size());
+    }
     const std::string raw_query = qmark == std::string::npos ? "" : target.substr(qmark + 1);
     // One << per line: the handler threads share stderr, and separate << calls interleave.
     if (emu_.config.verbose) std::cerr << request.getMethod() + " " + request.getURI() + "\n";
@@ -187,7 +196,8 @@ class Router : public Poco::Net::HTTPRequestHandler {
     }
     if (is_interactive_agent(rq.get("User-Agent", ""))) {
       swallow_body(ctx.request, ctx.response, body_);
-      ctx.response.redirect("/app/template/Login.vm", Poco::Net::HTTPResponse::HTTP_FOUND);
+      ctx.response.redirect(ctx.emu.config.context_path + "/app/template/Login.vm",
+                            Poco::Net::HTTPResponse::HTTP_FOUND);
       return false;
     }
     ctx.response.set("WWW-Authenticate", "Basic realm=\"" + ctx.emu.config.site_id + "\"");
@@ -198,7 +208,7 @@ class Router : public Poco::Net::HTTPRequestHandler {
 
   void set_session_cookies(RequestContext& ctx) {
     Poco::Net::HTTPCookie jsession("JSESSIONID", ctx.session_id);
-    jsession.setPath("/");
+    jsession.setPath(ctx.emu.config.context_path + "/");
     jsession.setHttpOnly(true);
     ctx.response.addCookie(jsession);
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -208,7 +218,7 @@ class Router : public Poco::Net::HTTPRequestHandler {
         "SESSION_EXPIRATION_TIME",
         "\"" + std::to_string(now_ms) + "," +
             std::to_string(ctx.emu.config.session_timeout_seconds * 1000LL) + "\"");
-    expiry.setPath("/");
+    expiry.setPath(ctx.emu.config.context_path + "/");
     ctx.response.addCookie(expiry);
   }
 
@@ -223,6 +233,12 @@ class Router : public Poco::Net::HTTPRequestHandler {
       for (const auto& id : ctx.emu.sessions.invalidate_user(s[2]))
         body += (body.size() > 1 ? "," : "") + json_quote(id);
       send_json(ctx.response, 200, body + "]");  // §2.2, T TestUserAccess.invalidateJsessions
+      return;
+    }
+    if (s.size() == 2 && s[0] == "siteConfig" && s[1] == "buildInfo") {
+      send_json(ctx.response, 200,
+                "{\"version\":" + json_quote(ctx.emu.config.xnat_version) +
+                    ",\"buildNumber\":\"emulator\",\"branch\":\"emulator\"}");
       return;
     }
     if (!s.empty() && s[0] == "direct-archive") {

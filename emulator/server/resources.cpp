@@ -341,7 +341,7 @@ void handle_resource_routes(RequestContext& ctx, ResourceOwner owner, std::size_
     if (rel.empty()) {
       if (method != "GET") throw HttpError(405, "Method Not Allowed");
       JsonTable t;
-      t.set_uri_column("");
+      t.set_uri_column(ctx.emu.config.context_path);
       for (const auto& [label, r] : *owner.resources) add_file_rows(t, r, owner.uri_base);
       t.add_meta("title", "Files");
       return send_json(ctx.response, 200, t.to_json());
@@ -391,7 +391,7 @@ void handle_resource_routes(RequestContext& ctx, ResourceOwner owner, std::size_
   if (method == "DELETE") return delete_file(ctx, *r, rel);
   if (rel.empty()) {
     JsonTable t;
-    t.set_uri_column("");
+    t.set_uri_column(ctx.emu.config.context_path);
     add_file_rows(t, *r, owner.uri_base);
     t.add_meta("title", "Files");
     return send_json(ctx.response, 200, t.to_json());

@@ -60,6 +60,8 @@ struct GlobalOptions {
   bool quiet = false;                    // --quiet/-q: IDs only, no progress
   int verbosity = 0;                     // --verbose/-v, repeatable
   std::vector<std::string> plugin_dirs;  // --plugin-dir, repeatable
+  std::optional<std::string> proxy;      // --proxy URL (may hold credentials: never print it)
+  bool no_proxy = false;                 // --no-proxy
 };
 
 }  // namespace xnatctl::host

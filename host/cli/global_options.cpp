@@ -53,6 +53,10 @@ SplitArgs split_global_options(const std::vector<std::string>& args) {
       split.globals.output = value;
     } else if (long_value("plugin-dir", value)) {
       split.globals.plugin_dirs.push_back(value);
+    } else if (long_value("proxy", value)) {
+      split.globals.proxy = value;
+    } else if (arg == "--no-proxy") {
+      split.globals.no_proxy = true;
     } else if (arg == "--quiet" || arg == "-q") {
       split.globals.quiet = true;
     } else if (arg == "--verbose") {
@@ -67,6 +71,9 @@ SplitArgs split_global_options(const std::vector<std::string>& args) {
     } else {
       split.rest.push_back(arg);
     }
+  }
+  if (split.globals.proxy && split.globals.no_proxy) {
+    throw UsageError("--proxy and --no-proxy cannot be used together");
   }
   return split;
 }

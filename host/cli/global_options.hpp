@@ -16,8 +16,9 @@ struct SplitArgs {
 };
 
 // Removes --profile/-p, --output/-o, --quiet/-q, --verbose/-v (repeatable, also -vv),
-// --plugin-dir, --help/-h and --version from anywhere in argv, so they work before or after
-// the command words. Throws UsageError for a global option missing its value or a bad
+// --plugin-dir, --proxy, --no-proxy, --help/-h and --version from anywhere in argv, so they work
+// before or after the command words. Throws UsageError for a global option missing its value or a
+// bad
 // --output. Everything after a bare "--" is left alone.
 SplitArgs split_global_options(const std::vector<std::string>& args);
 

@@ -15,6 +15,9 @@ constexpr const char* kGlobalOptionsHelp =
     "  -q, --quiet              print only IDs; no progress\n"
     "  -v, --verbose            more detail on stderr; repeat for more (-vv)\n"
     "      --plugin-dir DIR     also load plugins from DIR (repeatable)\n"
+    "      --proxy URL          reach the server through this HTTP proxy (config: proxy;\n"
+    "                           env: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY)\n"
+    "      --no-proxy           connect directly, whatever the profile and environment say\n"
     "  -h, --help               show help for the command\n"
     "      --version            show the version\n";
 

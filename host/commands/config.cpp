@@ -15,6 +15,7 @@
 #include "xnatctl/config/resolve.hpp"
 #include "xnatctl/config/url.hpp"
 #include "xnatctl/error.hpp"
+#include "xnatctl/http/proxy.hpp"
 #include "xnatctl/output/records.hpp"
 
 namespace xnatctl::host {
@@ -228,6 +229,9 @@ int run_show(Invocation& invocation) {
       if (p.overwrite) object->set("overwrite", *p.overwrite);
       if (p.direct_archive) object->set("direct_archive", *p.direct_archive);
       if (p.archive_mode) object->set("archive_mode", *p.archive_mode);
+      // A proxy URL may carry credentials: shown redacted, like everywhere else.
+      if (p.proxy) object->set("proxy", http::redact_url_credentials(*p.proxy));
+      if (p.ca_bundle) object->set("ca_bundle", *p.ca_bundle);
       profiles.add(object);
     }
     root.set("profiles", profiles);

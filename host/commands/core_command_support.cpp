@@ -12,6 +12,14 @@ auth::ConnectOptions connect_options(const Invocation& invocation) {
   auth::ConnectOptions options;
   options.profile = invocation.globals().profile;
   options.config_file = invocation.config().file();
+  options.proxy = invocation.globals().proxy;
+  options.no_proxy = invocation.globals().no_proxy;
+  std::ostream* warnings = &invocation.err();
+  options.warn = [warnings](const std::string& line) {
+    // Once per command, however many connections the command makes.
+    static std::once_flag once;
+    std::call_once(once, [&] { *warnings << "warning: " << line << '\n'; });
+  };
   if (invocation.globals().verbosity > 0) {
     // Transport workers log from several threads; one line at a time.
     auto mutex = std::make_shared<std::mutex>();

@@ -3,12 +3,10 @@
 // The host-side definitions of the opaque handles declared in sdk.h. Plugins only ever see
 // pointers to these; their layout is private to the host and free to change.
 
-#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <vector>
 
 #include "cli/invocation.hpp"
 #include "xnatctl/output/record_writer.hpp"
@@ -33,26 +31,4 @@ struct xc_invocation {
   std::unique_ptr<xnatctl::output::RecordWriter> records;  // created on the first record
 };
 
-// One file of an upload job with what the header probe learnt about it.
-struct UploadFile {
-  std::string path;
-  std::string relative_path;
-  uint64_t size = 0;
-  std::map<std::string, std::string> attributes;  // DICOM keyword -> value
-};
-
-struct UploadFileResult {
-  xc_status outcome = XC_CANCELLED;  // "not attempted" until a transport reports
-  std::string detail;
-  bool reported = false;
-};
-
-struct xc_upload_job {
-  std::map<std::string, std::string> fields;  // server_url, project, subject, session, ...
-  std::vector<UploadFile> files;
-  const xc_invocation* invocation = nullptr;
-  std::mutex results_mutex;
-  std::vector<UploadFileResult> results;
-  std::atomic<uint64_t> bytes_done{0};
-  std::atomic<uint64_t> bytes_total{0};
-};
+// xc_upload_job is defined in plugins/upload_job_handle.hpp: a view of core's upload::Job.

@@ -2,18 +2,18 @@
 
 #include <unistd.h>
 
-#include <atomic>
+#include <chrono>
 #include <iostream>
 #include <string_view>
 
 #include "plugins/http_bridge.hpp"
+#include "plugins/status_mapping.hpp"
+#include "plugins/upload_job_handle.hpp"
+#include "xnatctl/cancel.hpp"
 #include "xnatctl/error.hpp"
-#include "xnatctl/sdk.hpp"
 
 namespace xnatctl::host {
 namespace {
-
-std::atomic<bool> g_cancelled{false};
 
 xc_status view_of(const std::string& value, xc_str* out) {
   out->data = value.data();
@@ -22,7 +22,7 @@ xc_status view_of(const std::string& value, xc_str* out) {
 }
 
 // ---- members of the C table. None may throw: an exception must never unwind into plugin
-// code, so each body runs under xc::guard or cannot throw. ----
+// code, so each body runs under guard() or cannot throw. ----
 
 void log(xc_host* host, int32_t level, xc_str message) {
   HostServices* services = host->services;
@@ -50,8 +50,8 @@ xc_status positional_get(const xc_invocation* inv, size_t index, xc_str* out) {
 }
 
 xc_status config_get(xc_host* host, const char* key, xc_str* out) {
-  xc_error error = xc::make_error();
-  return xc::guard(&error, [&] {
+  xc_error error = make_error();
+  return guard(&error, [&] {
     const std::string_view k(key);
     constexpr std::string_view kProfile = "profile.";
     constexpr std::string_view kPlugin = "plugin.";
@@ -86,8 +86,8 @@ int32_t output_mode(const xc_invocation* inv) {
 
 xc_status emit_record(const xc_invocation* cinv, const xc_kv* fields, size_t count) {
   auto* inv = const_cast<xc_invocation*>(cinv);  // the record sink is the mutable part
-  xc_error error = xc::make_error();
-  return xc::guard(&error, [&] {
+  xc_error error = make_error();
+  return guard(&error, [&] {
     output::Record record;
     for (size_t i = 0; i < count; ++i) {
       if (fields[i].key == nullptr) return XC_INVALID_INPUT;
@@ -123,65 +123,27 @@ xc_status http_send(xc_host* host, const xc_http_request* request, xc_http_respo
                     xc_error* error) {
   if (!XC_HAS_MEMBER(request, xc_http_request, flags) ||
       !XC_HAS_MEMBER(response, xc_http_response, content_type)) {
-    return xc::fail(error, XC_INVALID_INPUT, "http_send: request or response struct too small");
+    return fail(error, XC_INVALID_INPUT, "http_send: request or response struct too small");
   }
   http::Client* client = nullptr;
   try {
     client = &host->services->client();
   } catch (const Error& e) {
-    return xc::fail(error, status_for(e.code()), e.what());
+    return fail(error, status_for(e.code()), e.what());
   }
-  return xc::guard(error, [&] { return send_through(*client, *request, *response, *error); });
-}
-
-void progress(const xc_upload_job* cjob, uint64_t done, uint64_t total) {
-  auto* job = const_cast<xc_upload_job*>(cjob);
-  job->bytes_done = done;
-  job->bytes_total = total;
-}
-
-void file_result(const xc_upload_job* cjob, size_t index, xc_status outcome, const char* detail) {
-  auto* job = const_cast<xc_upload_job*>(cjob);
-  std::lock_guard lock(job->results_mutex);
-  if (index >= job->results.size()) return;
-  job->results[index] = UploadFileResult{outcome, detail != nullptr ? detail : "", true};
+  return guard(error, [&] { return send_through(*client, *request, *response, *error); });
 }
 
 int32_t cancelled(xc_host*) {
-  return g_cancelled.load() ? 1 : 0;
+  return cancel::requested() ? 1 : 0;
 }
 
-xc_status job_get(const xc_upload_job* job, const char* key, xc_str* out) {
-  const auto it = job->fields.find(key);
-  if (it == job->fields.end()) return XC_NOT_FOUND;
-  return view_of(it->second, out);
-}
-
-size_t job_file_count(const xc_upload_job* job) {
-  return job->files.size();
-}
-
-xc_status job_file(const xc_upload_job* job, size_t index, xc_job_file* out) {
-  if (index >= job->files.size()) return XC_NOT_FOUND;
-  if (!XC_HAS_MEMBER(out, xc_job_file, size)) return XC_INVALID_INPUT;
-  const UploadFile& f = job->files[index];
-  out->path = f.path.c_str();
-  out->relative_path = f.relative_path.c_str();
-  out->size = f.size;
-  return XC_OK;
-}
-
-xc_status job_file_attribute(const xc_upload_job* job, size_t index, const char* keyword,
-                             xc_str* out) {
-  if (index >= job->files.size()) return XC_NOT_FOUND;
-  const auto& attributes = job->files[index].attributes;
-  const auto it = attributes.find(keyword);
-  if (it == attributes.end()) return XC_NOT_FOUND;
-  return view_of(it->second, out);
-}
-
-const xc_invocation* job_invocation(const xc_upload_job* job) {
-  return job->invocation;
+xc_status wait(xc_host*, uint32_t milliseconds) {
+  try {
+    return cancel::sleep_for(std::chrono::milliseconds(milliseconds)) ? XC_OK : XC_CANCELLED;
+  } catch (...) {  // std::system_error from the condition variable: do not sleep at all
+    return cancel::requested() ? XC_CANCELLED : XC_OK;
+  }
 }
 
 }  // namespace
@@ -201,14 +163,9 @@ HostServices::HostServices(std::ostream& out, std::ostream& err, int verbosity)
   api_.print = &print;
   api_.confirm = &confirm;
   api_.http_send = &http_send;
-  api_.progress = &progress;
-  api_.file_result = &file_result;
   api_.cancelled = &cancelled;
-  api_.job_get = &job_get;
-  api_.job_file_count = &job_file_count;
-  api_.job_file = &job_file;
-  api_.job_file_attribute = &job_file_attribute;
-  api_.job_invocation = &job_invocation;
+  api_.wait = &wait;
+  install_job_api(api_);
 }
 
 std::unique_ptr<xc_host> HostServices::make_host_handle(const std::string& plugin_id) {
@@ -251,13 +208,6 @@ void HostServices::finish(xc_invocation& inv) {
   }
   if (inv.records) inv.records->finish();
   inv.records.reset();
-}
-
-void HostServices::request_cancel() noexcept {
-  g_cancelled = true;
-}
-bool HostServices::cancel_requested() noexcept {
-  return g_cancelled.load();
 }
 
 }  // namespace xnatctl::host

@@ -41,10 +41,6 @@ class HostServices {
   std::unique_ptr<xc_invocation> wrap(const Invocation& inv, output::Format format);
   static void finish(xc_invocation& inv);
 
-  // Set from the SIGINT handler; read by plugins through xc_host_api.cancelled.
-  static void request_cancel() noexcept;
-  static bool cancel_requested() noexcept;
-
   // Members of the C table reach back to the instance through these.
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }

@@ -2,10 +2,11 @@
 
 #include <cstring>
 
+#include "plugins/status_mapping.hpp"
+#include "xnatctl/cancel.hpp"
 #include "xnatctl/error.hpp"
 #include "xnatctl/http/errors.hpp"
 #include "xnatctl/http/header_safety.hpp"
-#include "xnatctl/sdk.hpp"
 
 namespace xnatctl::host {
 namespace {
@@ -47,25 +48,11 @@ http::Request translate(const xc_http_request& in) {
 
 }  // namespace
 
-xc_status status_for(ExitCode code) {
-  switch (code) {
-    case ExitCode::kAuth:
-      return XC_AUTH;
-    case ExitCode::kCancelled:
-      return XC_CANCELLED;
-    case ExitCode::kUsage:
-      return XC_INVALID_INPUT;
-    case ExitCode::kUnavailable:
-      return XC_UNSUPPORTED;
-    default:
-      return XC_FATAL;
-  }
-}
-
 xc_status send_through(http::Client& client, const xc_http_request& request,
                        xc_http_response& response, xc_error& error) {
+  xc_status sink_status = XC_OK;
   try {
-    xc_status sink_status = XC_OK;
+    if (cancel::requested()) return fail(&error, XC_CANCELLED, "cancelled by the user");
     const http::Response r = client.send(translate(request), [&](const char* data, size_t size) {
       if (request.response_write == nullptr) return true;
       sink_status = request.response_write(request.response_user, data, size);
@@ -78,9 +65,13 @@ xc_status send_through(http::Client& client, const xc_http_request& request,
     response.content_type[sizeof(response.content_type) - 1] = '\0';
     return XC_OK;
   } catch (const http::TransportError& e) {
-    return xc::fail(&error, XC_RETRY, e.what());
+    if (cancel::requested()) return fail(&error, XC_CANCELLED, "cancelled by the user");
+    return fail(&error, XC_RETRY, e.what());
   } catch (const Error& e) {
-    return xc::fail(&error, status_for(e.code()), e.what());
+    // sdk.h: when the response sink stops the transfer, its own status is the result.
+    if (sink_status != XC_OK)
+      return fail(&error, sink_status, "the response was refused by the plugin's sink");
+    return fail(&error, status_for(e.code()), e.what());
   }
 }
 

@@ -10,9 +10,6 @@
 
 namespace xnatctl::host {
 
-// The status a plugin sees for an error the host raised (auth, cancellation, usage...).
-xc_status status_for(ExitCode code);
-
 xc_status send_through(http::Client& client, const xc_http_request& request,
                        xc_http_response& response, xc_error& error);
 

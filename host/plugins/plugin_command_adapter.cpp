@@ -3,6 +3,7 @@
 #include "commands/core_command_support.hpp"
 #include "plugins/host_services.hpp"
 #include "plugins/plugin_catalog.hpp"
+#include "plugins/status_mapping.hpp"
 
 namespace xnatctl::host {
 namespace {
@@ -43,25 +44,6 @@ OptionSpec to_option_spec(const xc_option_desc& d, const std::string& group) {
   o.hidden = (d.flags & XC_OPTION_HIDDEN) != 0;
   o.group = group;
   return o;
-}
-
-ExitCode exit_code_for(xc_status status) {
-  switch (status) {
-    case XC_OK:
-      return ExitCode::kOk;
-    case XC_INVALID_INPUT:
-      return ExitCode::kUsage;
-    case XC_AUTH:
-      return ExitCode::kAuth;
-    case XC_PARTIAL:
-      return ExitCode::kPartial;
-    case XC_UNSUPPORTED:
-      return ExitCode::kUnavailable;
-    case XC_CANCELLED:
-      return ExitCode::kCancelled;
-    default:
-      return ExitCode::kFailure;
-  }
 }
 
 CommandSpec adapt_plugin_command(PluginCatalog& catalog, PluginRecord& plugin,

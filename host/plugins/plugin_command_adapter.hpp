@@ -17,9 +17,6 @@ struct PluginRecord;
 
 OptionSpec to_option_spec(const xc_option_desc& desc, const std::string& group = {});
 
-// The exit code a plugin status maps to (see xnatctl/error.hpp).
-ExitCode exit_code_for(xc_status status);
-
 // A CommandSpec whose run() lazily initialises the plugin and calls its run callback.
 CommandSpec adapt_plugin_command(PluginCatalog& catalog, PluginRecord& plugin,
                                  const xc_command_desc& desc, HostServices& services);

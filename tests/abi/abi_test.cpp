@@ -3,8 +3,8 @@
 // mistake (append instead). Offsets are for LP64 (x86_64/aarch64 Linux), the platforms we
 // ship; other targets skip the layout checks but keep the hash check.
 
-#include <Poco/DigestEngine.h>
 #include <Poco/Crypto/DigestEngine.h>
+#include <Poco/DigestEngine.h>
 
 #include <catch2/catch.hpp>
 #include <cstddef>
@@ -44,9 +44,41 @@ static_assert(sizeof(xc_http_response) == 140);
 static_assert(offsetof(xc_http_response, status) == 4);
 static_assert(offsetof(xc_http_response, attempts) == 8);
 static_assert(offsetof(xc_http_response, content_type) == 12);
-static_assert(sizeof(xc_job_file) == 32);
+static_assert(sizeof(xc_job_info) == 88);
+static_assert(offsetof(xc_job_info, server_url) == 8);
+static_assert(offsetof(xc_job_info, source_kind) == 48);
+static_assert(offsetof(xc_job_info, workers) == 64);
+static_assert(offsetof(xc_job_info, flags) == 68);
+static_assert(offsetof(xc_job_info, file_count) == 72);
+static_assert(offsetof(xc_job_info, total_bytes) == 80);
+static_assert(sizeof(xc_job_file) == 40);
 static_assert(offsetof(xc_job_file, size) == 24);
-static_assert(sizeof(xc_host_api) == 152);
+static_assert(offsetof(xc_job_file, display_name) == 32);
+static_assert(sizeof(xc_body) == 48);
+static_assert(offsetof(xc_body, size) == 8);
+static_assert(offsetof(xc_body, read) == 16);
+static_assert(offsetof(xc_body, close) == 32);
+static_assert(offsetof(xc_body, user) == 40);
+static_assert(sizeof(xc_file_result) == 32);
+static_assert(offsetof(xc_file_result, outcome) == 4);
+static_assert(offsetof(xc_file_result, status) == 8);
+static_assert(offsetof(xc_file_result, attempts) == 12);
+static_assert(offsetof(xc_file_result, uri) == 16);
+static_assert(offsetof(xc_file_result, message) == 24);
+static_assert(sizeof(xc_host_api) == 176);
+static_assert(offsetof(xc_host_api, http_send) == 80);
+static_assert(offsetof(xc_host_api, cancelled) == 88);
+static_assert(offsetof(xc_host_api, wait) == 96);
+static_assert(offsetof(xc_host_api, job_info) == 104);
+static_assert(offsetof(xc_host_api, job_invocation) == 128);
+static_assert(offsetof(xc_host_api, job_file_open) == 136);
+static_assert(offsetof(xc_host_api, job_archive_open) == 152);
+static_assert(offsetof(xc_host_api, report) == 160);
+static_assert(offsetof(xc_host_api, progress) == 168);
+static_assert(sizeof(xc_transport_desc) == 88);
+static_assert(offsetof(xc_transport_desc, create) == 56);
+static_assert(offsetof(xc_transport_desc, destroy) == 72);
+static_assert(offsetof(xc_transport_desc, describe) == 80);
 static_assert(offsetof(xc_host_api, abi_major) == 4);
 static_assert(offsetof(xc_host_api, abi_minor) == 6);
 static_assert(offsetof(xc_host_api, log) == 8);
@@ -55,21 +87,14 @@ static_assert(offsetof(xc_host_api, config_get) == 40);
 static_assert(offsetof(xc_host_api, output_mode) == 48);
 static_assert(offsetof(xc_host_api, confirm) == 72);
 static_assert(offsetof(xc_host_api, http_send) == 80);
-static_assert(offsetof(xc_host_api, progress) == 88);
-static_assert(offsetof(xc_host_api, cancelled) == 104);
-static_assert(offsetof(xc_host_api, job_get) == 112);
-static_assert(offsetof(xc_host_api, job_invocation) == 144);
 static_assert(sizeof(xc_command_desc) == 72);
 static_assert(offsetof(xc_command_desc, path) == 8);
 static_assert(offsetof(xc_command_desc, positionals) == 32);
 static_assert(offsetof(xc_command_desc, options) == 48);
 static_assert(offsetof(xc_command_desc, run) == 64);
-static_assert(sizeof(xc_transport_desc) == 80);
 static_assert(offsetof(xc_transport_desc, command) == 24);
 static_assert(offsetof(xc_transport_desc, capabilities) == 32);
 static_assert(offsetof(xc_transport_desc, options) == 40);
-static_assert(offsetof(xc_transport_desc, create) == 56);
-static_assert(offsetof(xc_transport_desc, destroy) == 72);
 static_assert(sizeof(xc_route) == 452);
 static_assert(offsetof(xc_route, transport) == 4);
 static_assert(offsetof(xc_route, project) == 68);
@@ -115,9 +140,10 @@ std::string recorded_hash(const std::string& version) {
 TEST_CASE("sdk.h is exactly the header recorded for this ABI version", "[abi]") {
   const std::string version = std::to_string(XC_ABI_MAJOR) + "." + std::to_string(XC_ABI_MINOR);
   const std::string actual = sha256_of(XNATCTL_SDK_HEADER);
-  INFO("sdk.h changed. Every edit is an ABI change: append members (bump XC_ABI_MINOR) or make a "
-       "breaking change (bump XC_ABI_MAJOR), then add a line '<major>.<minor> "
-       << actual << "' to tests/abi/sdk_h.sha256. See sdk/ABI.md.");
+  INFO(
+      "sdk.h changed. Every edit is an ABI change: append members (bump XC_ABI_MINOR) or make a "
+      "breaking change (bump XC_ABI_MAJOR), then add a line '<major>.<minor> "
+      << actual << "' to tests/abi/sdk_h.sha256. See sdk/ABI.md.");
   CHECK(recorded_hash(version) == actual);
 }
 
@@ -130,7 +156,8 @@ TEST_CASE("descriptor sizes let old readers skip what they do not know", "[abi]"
   CHECK(offsetof(xc_transport_desc, struct_size) == 0);
   CHECK(offsetof(xc_option_desc, struct_size) == 0);
   xc_http_response small{};
-  small.struct_size = offsetof(xc_http_response, content_type);  // as if from a future, shorter layout
+  small.struct_size =
+      offsetof(xc_http_response, content_type);  // as if from a future, shorter layout
   CHECK_FALSE(XC_HAS_MEMBER(&small, xc_http_response, content_type));
   small.struct_size = sizeof(xc_http_response);
   CHECK(XC_HAS_MEMBER(&small, xc_http_response, content_type));

@@ -287,7 +287,7 @@ TEST_CASE("TLS: a self-signed server is refused by default and accepted with ver
     CHECK(client.stats().requests == 1);  // not retried
   }
   auto relaxed = fast_options(server.url());
-  relaxed.verify_tls = false;
+  relaxed.tls.verify = false;
   http::Client client(relaxed);
   CHECK(client.fetch(get("/test/echo")).status == 200);
 }

@@ -151,6 +151,8 @@ constexpr ProfileKey kProfileKeys[] = {
     {"overwrite", &Profile::overwrite},
     {"direct_archive", &Profile::direct_archive},
     {"archive_mode", &Profile::archive_mode},
+    {"proxy", &Profile::proxy, false},  // may hold proxy credentials
+    {"ca_bundle", &Profile::ca_bundle, false},
 };
 
 }  // namespace

@@ -98,6 +98,8 @@ ResolvedProfile resolve_profile(const ConfigFile& file, const Environment& env,
   resolved.overwrite = p.overwrite;
   resolved.direct_archive = p.direct_archive;
   resolved.archive_mode = p.archive_mode;
+  resolved.proxy = p.proxy;
+  resolved.ca_bundle = p.ca_bundle;
   return resolved;
 }
 

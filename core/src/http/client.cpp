@@ -11,10 +11,11 @@
 #include <cctype>
 #include <exception>
 #include <mutex>
-#include <thread>
+#include <optional>
 
 #include "connection_pool.hpp"
 #include "tls.hpp"
+#include "xnatctl/cancel.hpp"
 #include "xnatctl/error.hpp"
 #include "xnatctl/http/errors.hpp"
 #include "xnatctl/http/heartbeat.hpp"
@@ -28,7 +29,8 @@ constexpr std::size_t kChunk = std::size_t{64} * 1024;
 // larger ones cost less to drop with the connection.
 constexpr std::size_t kMaxDrain = std::size_t{256} * 1024;
 
-enum class Failure { kNone, kNetwork, kTls };
+// kTls and kProxy are final: another attempt would meet the same certificate or proxy.
+enum class Failure { kNone, kNetwork, kTls, kProxy };
 
 // The outcome of one exchange on the wire.
 struct Attempt {
@@ -73,11 +75,6 @@ std::string single_line(std::string text) {
   return text;
 }
 
-bool is_certificate_failure(const Poco::Exception& e) {
-  return dynamic_cast<const Poco::Net::CertificateValidationException*>(&e) != nullptr ||
-         e.displayText().find("certificate verify failed") != std::string::npos;
-}
-
 }  // namespace
 
 class Client::Impl {
@@ -86,11 +83,12 @@ class Client::Impl {
     Poco::URI base(options.base_url);
     base_path_ = base.getPath();
     while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();
-    Poco::Net::Context::Ptr tls;
-    if (base.getScheme() == "https") tls = detail::make_client_tls_context(options.verify_tls);
     pool_ = std::make_unique<detail::ConnectionPool>(
-        base.getScheme(), base.getHost(), base.getPort(), tls, options.max_idle_connections);
+        std::make_shared<const detail::ConnectionFactory>(
+            base.getScheme(), base.getHost(), base.getPort(), options.proxy, options.tls),
+        options.max_idle_connections);
     user_agent_ = options.user_agent.empty() ? xnatctl::user_agent() : options.user_agent;
+    if (options.proxy) via_ = " (via proxy " + options.proxy->redacted() + ")";
   }
 
   void set_provider(std::shared_ptr<SessionProvider> provider) {
@@ -141,6 +139,7 @@ class Client::Impl {
     int attempt = 1;
     int exchanges = 0;
     for (;;) {
+      if (cancel::requested()) throw cancelled(request);
       if (request.body && body_touched) {
         if (!request.body->rewind || !request.body->rewind()) {
           throw TransportError(describe(request) +
@@ -154,11 +153,11 @@ class Client::Impl {
       ++stats_requests_;
       ++exchanges;
       result.response.attempts = exchanges;
+      // A cancelled request fails on its shut-down socket; that is the user's doing.
+      if (result.failure != Failure::kNone && cancel::requested()) throw cancelled(request);
 
-      if (result.failure == Failure::kTls) {
-        throw TransportError(describe(request) + ": " + result.failure_message +
-                             " (TLS verification failed; for a server with a self-signed "
-                             "certificate set 'verify_ssl: false' in its profile)");
+      if (result.failure == Failure::kTls || result.failure == Failure::kProxy) {
+        throw TransportError(describe(request) + ": " + result.failure_message);
       }
       if (result.failure == Failure::kNetwork) {
         // A pooled connection the server already closed fails on first use; that is not a
@@ -208,7 +207,7 @@ class Client::Impl {
 
  private:
   std::string describe(const Request& request) const {
-    return request.method + " " + options_.base_url + request.path;
+    return request.method + " " + options_.base_url + request.path + via_;
   }
 
   void log(const std::string& line) const {
@@ -229,7 +228,11 @@ class Client::Impl {
     log(describe(request) + ": " + reason + " on attempt " + std::to_string(attempt) + "/" +
         std::to_string(options_.retry.max_attempts) + ", retrying in " +
         std::to_string(delay.count()) + " ms");
-    std::this_thread::sleep_for(delay);
+    if (!cancel::sleep_for(delay)) throw cancelled(request);
+  }
+
+  Error cancelled(const Request& request) const {
+    return Error(describe(request) + ": cancelled by the user", ExitCode::kCancelled);
   }
 
   std::string target(const Request& request) const {
@@ -251,6 +254,15 @@ class Client::Impl {
     auto lease = pool_->acquire();
     result.reused_connection = lease.reused;
     auto& session = *lease.session;
+    // Ctrl-C shuts the socket down, so a request blocked in connect, send or receive
+    // returns at once instead of after its (possibly hours-long) timeout.
+    std::optional<cancel::Subscription> watch;
+    watch.emplace([&session] {
+      try {
+        session.socket().shutdown();
+      } catch (...) {  // not connected yet: nothing to wake, the loop checks the flag
+      }
+    });
     const auto timeout = request.timeout.value_or(options_.timeout);
     session.setTimeout(Poco::Timespan(options_.connect_timeout.count(), 0),
                        Poco::Timespan(timeout.count(), 0), Poco::Timespan(timeout.count(), 0));
@@ -310,7 +322,8 @@ class Client::Impl {
         complete = deliver(in, session, sink, request);
       }
       // After an early answer the body was cut short: the connection is unusable.
-      if (keep_connection && complete && http_response.getKeepAlive()) {
+      if (keep_connection && complete && http_response.getKeepAlive() && !cancel::requested()) {
+        watch.reset();  // the pool owns the session from here on
         pool_->release(std::move(lease.session));
       } else {
         session.reset();
@@ -319,8 +332,10 @@ class Client::Impl {
     } catch (const Poco::Net::SSLException& e) {
       session.reset();
       if (callback_error) std::rethrow_exception(callback_error);
-      result.failure = is_certificate_failure(e) ? Failure::kTls : Failure::kNetwork;
-      result.failure_message = single_line(e.displayText());
+      const auto& factory = pool_->factory();
+      result.failure = detail::is_certificate_failure(e) ? Failure::kTls : Failure::kNetwork;
+      result.failure_message =
+          single_line(detail::describe_tls_failure(e, factory.tls(), factory.host()));
     } catch (const Poco::TimeoutException& e) {
       session.reset();
       if (callback_error) std::rethrow_exception(callback_error);
@@ -332,6 +347,10 @@ class Client::Impl {
       if (callback_error) std::rethrow_exception(callback_error);
       result.failure = Failure::kNetwork;
       result.failure_message = single_line(e.displayText());
+      if (auto refusal = pool_->factory().describe_proxy_refusal(e)) {
+        result.failure = Failure::kProxy;
+        result.failure_message = *refusal;
+      }
     } catch (const std::ios_base::failure& e) {
       session.reset();
       result.failure = Failure::kNetwork;
@@ -412,6 +431,7 @@ class Client::Impl {
   const ClientOptions& options_;
   std::string base_path_;
   std::string user_agent_;
+  std::string via_;  // " (via proxy http://host:port)" in messages, never with a password
   std::unique_ptr<detail::ConnectionPool> pool_;
   std::mutex provider_mutex_;
   std::shared_ptr<SessionProvider> provider_;

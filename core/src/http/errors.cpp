@@ -33,6 +33,11 @@ void throw_for_status(const TextResponse& response, std::string_view what) {
   if (response.status == 403) {
     throw AuthError(message + " (permission denied)" + (detail.empty() ? "" : ": " + detail));
   }
+  if (response.status == 407) {
+    throw Error(message +
+                " (the proxy requires credentials): put them in the proxy URL, "
+                "http://USER:PASSWORD@host:port");
+  }
   if (response.status == 404) {
     throw Error(message + " (not found)" + (detail.empty() ? "" : ": " + detail));
   }

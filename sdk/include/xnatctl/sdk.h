@@ -32,7 +32,8 @@
  *    as long as the library, which the host never unloads while the process runs.
  *  - The xc_host_api table and the xc_host handle live from init() until shutdown() returns.
  *  - An xc_invocation lives for one command run() or one transport create()..destroy().
- *  - An xc_upload_job lives for one upload() call.
+ *  - An xc_upload_job lives for one upload(), describe() or route() call; bodies opened
+ *    from it are closed by the host, at the latest, when that call returns.
  *  - Strings the host hands out (xc_str) stay valid for the lifetime of the object they
  *    were read from, unless a member says otherwise.
  */
@@ -218,20 +219,108 @@ typedef struct xc_http_response {
 } xc_http_response;
 
 /* ---------------------------------------------------------------------------------------
- * Upload jobs (read-only views handed to transports and routers)
+ * Upload jobs: what a transport sends and where (views of host data)
+ *
+ * One `session upload` run becomes one or more jobs (one per destination session, e.g. with
+ * --split-studies); a transport instance receives them one upload() call at a time. The host
+ * has already discovered the files, probed their DICOM headers, applied the study guard and
+ * the routers, and (with --resume) left out what the server acknowledged in an earlier run.
  * ------------------------------------------------------------------------------------- */
 
-/* One file of a job. OWNERSHIP: host. LIFETIME: until the upload() or route() call that
- * received the job returns. */
+/* xc_job_info.destination: where the server should put the data (REST transports; the
+ * C-STORE receiver's configuration decides for DICOM transports). */
+#define XC_DEST_ARCHIVE 1
+#define XC_DEST_PREARCHIVE 2
+
+/* xc_job_info.overwrite: what to do with an existing session of the same label. */
+#define XC_OVERWRITE_NONE 1
+#define XC_OVERWRITE_APPEND 2
+#define XC_OVERWRITE_DELETE 3
+
+/* xc_job_info.archive_format and job_archive_open(format) */
+#define XC_ARCHIVE_TAR 1      /* ustar, uncompressed: exact size known in advance */
+#define XC_ARCHIVE_ZIP 2      /* deflated: size unknown (-1), send chunked */
+
+/* xc_job_info.source_kind: what the user named */
+#define XC_SOURCE_DIRECTORY 1 /* a directory tree */
+#define XC_SOURCE_FILE 2      /* one file */
+#define XC_SOURCE_ARCHIVE 3   /* a pre-built .zip/.tar/.tgz: every job file is one of its members */
+
+/* xc_job_info.flags */
+#define XC_JOB_ZIP_TO_TAR 0x1u /* the user asked for a pre-built zip to be sent as tar */
+#define XC_JOB_DRY_RUN 0x2u    /* describe(), never upload(), is called for this job */
+#define XC_JOB_RESUME 0x4u     /* files acknowledged by an earlier run were left out */
+
+/* The typed settings of a job. OWNERSHIP: the caller (plugin) allocates it and sets
+ * struct_size; the host fills every member that fits. Strings: LIFETIME the job. */
+typedef struct xc_job_info {
+  uint32_t struct_size;
+  const char* server_url;    /* REST: the profile's URL; C-STORE: "dicom://host:port" */
+  const char* project;       /* "" when unset (C-STORE: the receiver routes by header) */
+  const char* subject;
+  const char* session;
+  const char* source;        /* absolute path of what the user named */
+  int32_t source_kind;       /* XC_SOURCE_* */
+  int32_t destination;       /* XC_DEST_* */
+  int32_t overwrite;         /* XC_OVERWRITE_* */
+  int32_t archive_format;    /* XC_ARCHIVE_* (--archive-format) */
+  uint32_t workers;          /* parallel connections the user allows, >= 1 */
+  uint32_t flags;            /* XC_JOB_* */
+  size_t file_count;         /* files in this job */
+  uint64_t total_bytes;      /* sum of their sizes */
+} xc_job_info;
+
+/* One file of a job. OWNERSHIP: the caller allocates it and sets struct_size; the host fills
+ * it. Strings: LIFETIME the job. */
 typedef struct xc_job_file {
   uint32_t struct_size;
-  const char* path;          /* absolute path of the file to send */
-  const char* relative_path; /* path relative to the source the user named, '/'-separated */
+  /* The file on disk, or NULL when it is a member of a pre-built archive. Transports should
+   * read bytes through job_file_open() rather than open this path: the host may change
+   * objects in flight (future editor plugins) and counts progress on its own streams. */
+  const char* path;
+  /* '/'-separated path relative to the source the user named (the member name inside an
+   * archive); unique within the job, safe to use as an object name after trimming. */
+  const char* relative_path;
   uint64_t size;             /* bytes */
+  const char* display_name;  /* for messages: the path, or "archive.zip!member" */
 } xc_job_file;
 
-/* xc_host_api.file_result outcome (an xc_status): XC_OK sent and acknowledged; XC_RETRY
- * failed but worth another run; XC_FATAL rejected; XC_CANCELLED not attempted. */
+/* A body the host produces: one file, a pre-built archive, or a tar/zip of chosen files.
+ * Plugs straight into xc_http_request (body_size/body_read/body_rewind/body_user), or is
+ * read by the transport itself. OWNERSHIP: host; the plugin calls close(user) exactly once.
+ * LIFETIME: until close(), at the latest until the upload() that opened it returns.
+ * THREADING: one thread at a time per body; different bodies may be read concurrently.
+ * Every payload byte read from a host body counts as progress of its file; a rewind takes
+ * those bytes back, so retried sends never push progress past 100 %. */
+typedef void (*xc_close_fn)(void* user);
+typedef struct xc_body {
+  uint32_t struct_size;
+  int64_t size;              /* exact bytes read() produces, or -1 when unknown (chunked) */
+  xc_read_fn read;           /* returns XC_READ_FAILED on I/O failure (then call close) */
+  xc_rewind_fn rewind;       /* back to the first byte; XC_OK or XC_FATAL */
+  xc_close_fn close;
+  void* user;
+} xc_body;
+
+/* The outcome of one file, or of a batch of files sent in one request. OWNERSHIP: the
+ * caller (plugin); the host copies what it keeps during report(). */
+typedef struct xc_file_result {
+  uint32_t struct_size;
+  /* XC_OK: stored and acknowledged by the server (warnings included: see `message`).
+   * XC_RETRY: failed transiently and retries ran out; a later run may succeed.
+   * XC_FATAL: rejected by the server (sending it again will not help).
+   * XC_CANCELLED: not attempted or interrupted by the user. */
+  xc_status outcome;
+  int32_t status;            /* the protocol's status: HTTP (200, 400) or DIMSE (0xB000); 0 = none */
+  uint32_t attempts;         /* how many times it was sent (0 = never) */
+  const char* uri;           /* where the server says it went (import response URI), or NULL */
+  const char* message;       /* one line: the server's message, a warning's meaning, or NULL */
+} xc_file_result;
+
+/* xc_host_api.progress events */
+#define XC_PROGRESS_STARTED 1 /* the transport started sending file `index` */
+#define XC_PROGRESS_BYTES 2   /* `bytes` more of file `index` went out, for bytes the
+                               * transport read other than through a host body */
 
 /* ---------------------------------------------------------------------------------------
  * Host services: the table handed to a plugin's init()
@@ -307,41 +396,62 @@ typedef struct xc_host_api {
    * XC_HTTP_RETRY_IMPORT_400). Bodies stream through the request's callbacks; neither body
    * is ever held whole in memory by the host. Returns XC_OK whenever an HTTP response
    * arrived, whatever its status (read response->status); XC_RETRY if retries ran out on
-   * a transient failure; XC_AUTH if credentials were refused; XC_CANCELLED on cancellation;
-   * XC_FATAL otherwise. */
+   * a transient failure; XC_AUTH if credentials were refused; XC_CANCELLED when the user
+   * cancelled (before sending, mid-transfer, or during a back-off wait: the socket is closed
+   * and the call returns promptly); the response sink's own status when response_write
+   * stopped the transfer; XC_FATAL otherwise. */
   xc_status (*http_send)(xc_host* host, const xc_http_request* request,
                          xc_http_response* response, xc_error* error);
 
-  /* ---- since 1.0: progress, per-file results, cancellation ---- */
+  /* ---- since 1.0: cancellation ---- */
 
-  /* Reports progress of the current job: bytes sent so far of total. Cheap; call freely. */
-  void (*progress)(const xc_upload_job* job, uint64_t bytes_done, uint64_t bytes_total);
-  /* Records the outcome of file `index` of the job (XC_OK, XC_RETRY, XC_FATAL or
-   * XC_CANCELLED) with an optional one-line detail (server URI or error). Each file's last
-   * report wins; files never reported count as not sent. The host writes these to the
-   * resume journal, JSON lines and the summary. */
-  void (*file_result)(const xc_upload_job* job, size_t index, xc_status outcome,
-                      const char* detail);
-  /* Non-zero once the user asked to stop (Ctrl-C). Long operations poll it. */
+  /* Non-zero once the user asked to stop (Ctrl-C). Long operations poll it; http_send and
+   * wait() return promptly with XC_CANCELLED by themselves. */
   int32_t (*cancelled)(xc_host* host);
+  /* Sleeps up to `milliseconds` (a transport's own back-off), returning early when the user
+   * cancels. Returns XC_OK after the full wait, XC_CANCELLED when interrupted. */
+  xc_status (*wait)(xc_host* host, uint32_t milliseconds);
 
-  /* ---- since 1.0: the upload job ---- */
+  /* ---- since 1.0: the upload job (transports and routers) ---- */
 
-  /* A job field: "server_url", "project", "subject", "session", "overwrite"
-   * ("none"|"append"|"delete"), "destination" ("archive"|"prearchive"), "source" (the path
-   * the user named). XC_NOT_FOUND if unset. LIFETIME: the job. */
-  xc_status (*job_get)(const xc_upload_job* job, const char* key, xc_str* out);
-  /* Number of files in the job. */
-  size_t (*job_file_count)(const xc_upload_job* job);
-  /* File `index`; XC_NOT_FOUND past the end. LIFETIME: the job. */
+  /* The job's typed settings (see xc_job_info). XC_INVALID_INPUT if out is too small. */
+  xc_status (*job_info)(const xc_upload_job* job, xc_job_info* out);
+  /* File `index` (0 <= index < file_count); XC_NOT_FOUND past the end. */
   xc_status (*job_file)(const xc_upload_job* job, size_t index, xc_job_file* out);
-  /* A DICOM attribute of file `index` by keyword ("StudyInstanceUID", "SeriesNumber",
-   * "SOPInstanceUID", "SOPClassUID", "TransferSyntaxUID", "Modality", ...), read once by
-   * the host's header probe. XC_NOT_FOUND if absent or not probed. LIFETIME: the job. */
+  /* A DICOM attribute of file `index` by keyword: "StudyInstanceUID", "SeriesInstanceUID",
+   * "SeriesNumber", "SOPInstanceUID", "SOPClassUID", "TransferSyntaxUID", "Modality",
+   * "InstanceNumber", "PatientName", "PatientID", "PatientComments", "StudyComments",
+   * "AdditionalPatientHistory", "StudyDescription", "StudyDate", "StudyTime",
+   * "SeriesDescription", "AccessionNumber"; read once by the host's header probe.
+   * XC_NOT_FOUND if absent or empty. LIFETIME: the job. */
   xc_status (*job_file_attribute)(const xc_upload_job* job, size_t index, const char* keyword,
                                   xc_str* out);
   /* The invocation (resolved options, including the transport's own) the job runs under. */
   const xc_invocation* (*job_invocation)(const xc_upload_job* job);
+
+  /* Opens the bytes of file `index` (works for archive members: nothing is extracted to
+   * disk). See xc_body for ownership. */
+  xc_status (*job_file_open)(const xc_upload_job* job, size_t index, xc_body* out,
+                             xc_error* error);
+  /* Opens the pre-built archive the job came from, byte for byte, for transports with
+   * XC_TRANSPORT_ARCHIVE_PASSTHROUGH. XC_UNSUPPORTED unless source_kind is
+   * XC_SOURCE_ARCHIVE. */
+  xc_status (*job_source_open)(const xc_upload_job* job, xc_body* out, xc_error* error);
+  /* Opens a tar or zip (XC_ARCHIVE_*) of the listed files, produced while it is read (no
+   * temporary copy; memory independent of the data). Tar bodies have their exact size.
+   * Entry names are the files' relative paths made safe. `indices` is copied. */
+  xc_status (*job_archive_open)(const xc_upload_job* job, const size_t* indices, size_t count,
+                                int32_t format, xc_body* out, xc_error* error);
+
+  /* Reports the outcome of `count` files that share it (count 1 for a per-file transport, the
+   * batch's files for one request holding many). Each file's last report wins; files never
+   * reported count as not sent. The host writes XC_OK files to the resume journal before
+   * returning, and renders JSON lines, progress and the summary. Returns XC_OK, or
+   * XC_CANCELLED when the job is being stopped (stop sending, return promptly). */
+  xc_status (*report)(const xc_upload_job* job, const size_t* indices, size_t count,
+                      const xc_file_result* result);
+  /* Progress of file `index` (XC_PROGRESS_*). Cheap; call freely, from any thread. */
+  void (*progress)(const xc_upload_job* job, size_t index, int32_t event, uint64_t bytes);
 
   /* since 1.1: append new members here. */
 } xc_host_api;
@@ -367,9 +477,15 @@ typedef struct xc_command_desc {
 } xc_command_desc;
 
 /* xc_transport_desc.capabilities */
-#define XC_TRANSPORT_PER_FILE_RESULTS 0x1u /* reports file_result per file (enables resume) */
-#define XC_TRANSPORT_PARALLEL 0x2u         /* honours the job's "workers" option */
-#define XC_TRANSPORT_NEEDS_HTTP 0x4u       /* uses http_send: the host logs in first */
+#define XC_TRANSPORT_PER_FILE_RESULTS 0x1u /* reports each file on its own (not in batches) */
+#define XC_TRANSPORT_PARALLEL 0x2u         /* honours xc_job_info.workers */
+#define XC_TRANSPORT_NEEDS_HTTP 0x4u       /* uses http_send: the host logs in first, and
+                                            * commits and verifies REST imports afterwards */
+#define XC_TRANSPORT_ARCHIVE_PASSTHROUGH 0x8u /* may send a pre-built archive as it is
+                                               * (job_source_open) */
+#define XC_TRANSPORT_RESUME 0x10u          /* reports files as they are acknowledged, so an
+                                            * interrupted run can be resumed (--resume) */
+#define XC_TRANSPORT_DRY_RUN 0x20u         /* describe() says what upload() would do */
 
 /* A transport: one way of sending an upload job, e.g. DICOM-zip batches over REST.
  * LIFETIME: static. */
@@ -381,17 +497,23 @@ typedef struct xc_transport_desc {
   uint32_t capabilities;     /* XC_TRANSPORT_* */
   const xc_option_desc* const* options; /* listed under `command`'s --help */
   size_t option_count;
-  /* Creates an instance for one command run. `inv` holds the resolved options.
-   * OWNERSHIP: the instance belongs to the plugin; the host passes it to destroy().
-   * Required. THREADING: main thread. */
+  /* Creates an instance for one command run. `inv` holds the resolved options; check them
+   * here (a usage error fails before anything is sent). OWNERSHIP: the instance belongs to
+   * the plugin; the host passes it to destroy(). Required. THREADING: main thread. */
   xc_status (*create)(void* plugin_context, const xc_invocation* inv, void** out_instance,
                       xc_error* error);
-  /* Sends every file of `job`, reporting file_result per file when it can. Returns XC_OK
-   * when everything was sent, XC_PARTIAL when some files failed, or another status when the
-   * job failed as a whole. Required. THREADING: main thread; may run worker threads. */
+  /* Sends every file of `job`, calling report() as the server acknowledges or rejects files.
+   * Returns XC_OK when every file was stored, XC_PARTIAL when some failed (all reported),
+   * XC_CANCELLED when stopped by the user, or another status (with `error`) when the job
+   * failed as a whole. Required. THREADING: main thread; may run worker threads, which must
+   * be joined before it returns. */
   xc_status (*upload)(void* instance, const xc_upload_job* job, xc_error* error);
-  /* Frees the instance. Must join every thread the instance started. Required. */
+  /* Frees the instance. Required. */
   void (*destroy)(void* instance);
+  /* Dry run: prints (xc_host_api.print, XC_STDOUT) what upload() would do with `job`, e.g.
+   * the batch or association plan, and contacts no server. Required with
+   * XC_TRANSPORT_DRY_RUN, else NULL. THREADING: main thread. */
+  xc_status (*describe)(void* instance, const xc_upload_job* job, xc_error* error);
 } xc_transport_desc;
 
 /* A routing decision. OWNERSHIP: caller-allocated, zero-filled; the router writes

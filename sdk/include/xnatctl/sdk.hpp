@@ -205,10 +205,11 @@ class Transport {
            0,
            nullptr,
            nullptr,
+           nullptr,
            nullptr} {}
   constexpr Transport capabilities(uint32_t caps) const {
     auto t = *this;
-    t.d_.capabilities = caps;
+    t.d_.capabilities |= caps;
     return t;
   }
   template <size_t N>
@@ -225,6 +226,12 @@ class Transport {
     t.d_.create = create;
     t.d_.upload = upload;
     t.d_.destroy = destroy;
+    return t;
+  }
+  constexpr Transport describe(decltype(xc_transport_desc::describe) fn) const {
+    auto t = *this;
+    t.d_.describe = fn;
+    t.d_.capabilities |= XC_TRANSPORT_DRY_RUN;
     return t;
   }
   constexpr xc_transport_desc desc() const { return d_; }
@@ -296,6 +303,8 @@ class Host {
     api_->log(handle_, level, xc_str{message.data(), message.size()});
   }
   bool cancelled() const { return api_->cancelled(handle_) != 0; }
+  // Sleeps up to `milliseconds`; false when the user cancelled meanwhile.
+  bool wait(uint32_t milliseconds) const { return api_->wait(handle_, milliseconds) == XC_OK; }
   std::optional<std::string> config(const char* key) const {
     xc_str out{};
     if (api_->config_get(handle_, key, &out) != XC_OK) return std::nullopt;
@@ -368,16 +377,67 @@ class Invocation {
   const xc_invocation* inv_;
 };
 
+// A body the host produces (xc_body), closed when this object dies. Move-only.
+class Body {
+ public:
+  Body() = default;
+  explicit Body(const xc_body& raw) : raw_(raw) {}
+  Body(Body&& other) noexcept : raw_(other.raw_) { other.raw_.close = nullptr; }
+  Body& operator=(Body&& other) noexcept {
+    if (this != &other) {
+      close();
+      raw_ = other.raw_;
+      other.raw_.close = nullptr;
+    }
+    return *this;
+  }
+  Body(const Body&) = delete;
+  Body& operator=(const Body&) = delete;
+  ~Body() { close(); }
+
+  int64_t size() const { return raw_.size; }
+  // Copies up to `capacity` bytes; 0 at the end. Throws xc::Error on a read failure.
+  size_t read(char* buffer, size_t capacity) {
+    const size_t n = raw_.read(raw_.user, buffer, capacity);
+    if (n == XC_READ_FAILED) throw Error(XC_FATAL, "reading the upload data failed");
+    return n;
+  }
+  bool rewind() { return raw_.rewind(raw_.user) == XC_OK; }
+  // Fills the body members of an HTTP request with this body.
+  void attach(xc_http_request& request) const {
+    request.body_size = raw_.size;
+    request.body_read = raw_.read;
+    request.body_rewind = raw_.rewind;
+    request.body_user = raw_.user;
+  }
+  void close() {
+    if (raw_.close != nullptr) raw_.close(raw_.user);
+    raw_.close = nullptr;
+  }
+
+ private:
+  xc_body raw_{};
+};
+
+// One result for reporting (string members are copied by the host during report()).
+struct Result {
+  xc_status outcome = XC_OK;
+  int32_t status = 0;
+  uint32_t attempts = 0;
+  std::string uri;
+  std::string message;
+};
+
 class Job {
  public:
-  Job(const Host& host, const xc_upload_job* job) : api_(host.api()), job_(job) {}
-
-  std::optional<std::string_view> get(const char* key) const {
-    xc_str out{};
-    if (api_->job_get(job_, key, &out) != XC_OK) return std::nullopt;
-    return view(out);
+  Job(const Host& host, const xc_upload_job* job) : api_(host.api()), job_(job) {
+    info_.struct_size = sizeof(info_);
+    if (api_->job_info(job_, &info_) != XC_OK) throw Error(XC_INTERNAL, "job_info failed");
   }
-  size_t file_count() const { return api_->job_file_count(job_); }
+
+  const xc_job_info& info() const { return info_; }
+  size_t file_count() const { return info_.file_count; }
+  bool dry_run() const { return (info_.flags & XC_JOB_DRY_RUN) != 0; }
   xc_job_file file(size_t index) const {
     xc_job_file f{};
     f.struct_size = sizeof(xc_job_file);
@@ -390,16 +450,49 @@ class Job {
     if (api_->job_file_attribute(job_, index, keyword, &out) != XC_OK) return std::nullopt;
     return view(out);
   }
-  void result(size_t index, xc_status outcome, const std::string& detail = {}) const {
-    api_->file_result(job_, index, outcome, detail.empty() ? nullptr : detail.c_str());
+  Body open_file(size_t index) const {
+    return open([&](xc_body* b, xc_error* e) { return api_->job_file_open(job_, index, b, e); });
   }
-  void progress(uint64_t done, uint64_t total) const { api_->progress(job_, done, total); }
+  Body open_source() const {
+    return open([&](xc_body* b, xc_error* e) { return api_->job_source_open(job_, b, e); });
+  }
+  Body open_archive(const std::vector<size_t>& indices, int32_t format) const {
+    return open([&](xc_body* b, xc_error* e) {
+      return api_->job_archive_open(job_, indices.data(), indices.size(), format, b, e);
+    });
+  }
+  // Reports one outcome for `indices`; false when the host asks to stop (cancelled).
+  bool report(const std::vector<size_t>& indices, const Result& r) const {
+    xc_file_result raw{};
+    raw.struct_size = sizeof(raw);
+    raw.outcome = r.outcome;
+    raw.status = r.status;
+    raw.attempts = r.attempts;
+    raw.uri = r.uri.empty() ? nullptr : r.uri.c_str();
+    raw.message = r.message.empty() ? nullptr : r.message.c_str();
+    return api_->report(job_, indices.data(), indices.size(), &raw) == XC_OK;
+  }
+  void started(size_t index) const { api_->progress(job_, index, XC_PROGRESS_STARTED, 0); }
+  void sent(size_t index, uint64_t bytes) const {
+    api_->progress(job_, index, XC_PROGRESS_BYTES, bytes);
+  }
   const xc_invocation* invocation() const { return api_->job_invocation(job_); }
   const xc_upload_job* raw() const { return job_; }
 
  private:
+  template <typename Open>
+  Body open(Open&& call) const {
+    xc_body body{};
+    body.struct_size = sizeof(body);
+    xc_error error = make_error();
+    const xc_status status = call(&body, &error);
+    if (status != XC_OK) throw Error(status, error.message);
+    return Body(body);
+  }
+
   const xc_host_api* api_;
   const xc_upload_job* job_;
+  xc_job_info info_{};
 };
 
 // ---- thunks: adapt C++ classes to the C callbacks --------------------------------------
@@ -430,7 +523,8 @@ xc_status command_thunk(void* context, const xc_invocation* inv, xc_error* error
 }
 
 // Transport instance: constructible from (Context&, const Invocation&), with
-// `xc_status upload(const Job&)`. Its destructor must join its threads.
+// `xc_status upload(const Job&)` (and `xc_status describe(const Job&)` for a dry run) and
+// `const Host& host()`. upload() must join its worker threads before it returns.
 template <typename Context, typename Instance>
 struct TransportThunks {
   static xc_status create(void* context, const xc_invocation* inv, void** out,
@@ -449,6 +543,14 @@ struct TransportThunks {
     });
   }
   static void destroy(void* instance) noexcept { delete static_cast<Instance*>(instance); }
+  // For instances with `xc_status describe(const Job&)` (dry run); pass to Transport::describe.
+  static xc_status describe(void* instance, const xc_upload_job* job, xc_error* error) noexcept {
+    // cppcheck-suppress throwInNoexceptFunction ; guard() catches everything the body throws
+    return guard(error, [&] {
+      auto* self = static_cast<Instance*>(instance);
+      return self->describe(Job(self->host(), job));
+    });
+  }
 };
 
 }  // namespace xc

@@ -18,7 +18,9 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -57,13 +59,19 @@ class PluginLibrary {
 class FakeHost {
  public:
   struct File {
-    std::string path, relative_path;
+    std::string path;  // empty: an archive member, whose bytes are `content`
+    std::string relative_path;
     uint64_t size = 0;
     std::map<std::string, std::string> attributes;  // DICOM keyword -> value
+    std::string content;  // the bytes job_file_open serves; empty = read `path` from disk
   };
   struct FileResult {
     xc_status outcome;
-    std::string detail;
+    std::string message;
+    int32_t status = 0;
+    uint32_t attempts = 0;
+    std::string uri;
+    size_t batch_size = 1;  // how many files the report() call that set this covered
   };
   struct HttpExchange {  // what the plugin sent
     std::string method, path, body;
@@ -103,6 +111,8 @@ class FakeHost {
       return XC_OK;
     };
     api_.print = [](const xc_invocation* i, int32_t stream, xc_str text) {
+      // Like the real host: stdout stays machine-readable in JSON and quiet modes.
+      if (stream == XC_STDOUT && self(i).output_mode_ != XC_OUTPUT_TABLE) return;
       std::lock_guard lock(self(i).mutex_);
       (stream == XC_STDOUT ? self(i).stdout_ : self(i).stderr_).append(text.data, text.size);
     };
@@ -110,26 +120,33 @@ class FakeHost {
     api_.http_send = [](xc_host* h, const xc_http_request* rq, xc_http_response* rs, xc_error* e) {
       return self(h).send(*rq, *rs, e);
     };
-    api_.progress = [](const xc_upload_job* j, uint64_t done, uint64_t total) {
-      self(j).progress_ = {done, total};
-    };
-    api_.file_result = [](const xc_upload_job* j, size_t index, xc_status outcome,
-                          const char* detail) {
-      std::lock_guard lock(self(j).mutex_);
-      self(j).results_[index] = FileResult{outcome, detail != nullptr ? detail : ""};
-    };
     api_.cancelled = [](xc_host* h) { return self(h).cancelled_ ? 1 : 0; };
-    api_.job_get = [](const xc_upload_job* j, const char* key, xc_str* out) {
-      const auto it = self(j).job_fields_.find(key);
-      return it == self(j).job_fields_.end() ? XC_NOT_FOUND : view(it->second, out);
+    api_.wait = [](xc_host* h, uint32_t ms) {
+      std::lock_guard lock(self(h).mutex_);
+      self(h).waits_.push_back(ms);  // recorded, not slept: tests stay fast
+      return self(h).cancelled_ ? XC_CANCELLED : XC_OK;
     };
-    api_.job_file_count = [](const xc_upload_job* j) { return self(j).files_.size(); };
+    api_.job_info = [](const xc_upload_job* j, xc_job_info* out) {
+      if (out == nullptr || out->struct_size < sizeof(uint32_t)) return XC_INVALID_INPUT;
+      FakeHost& h = self(j);
+      xc_job_info info = h.info_;
+      info.struct_size = out->struct_size;
+      info.file_count = h.files_.size();
+      info.total_bytes = 0;
+      for (const File& f : h.files_) info.total_bytes += f.size;
+      // Like the real host: fill only what the caller's struct has room for.
+      std::memcpy(out, &info, std::min<size_t>(out->struct_size, sizeof(info)));
+      return XC_OK;
+    };
     api_.job_file = [](const xc_upload_job* j, size_t index, xc_job_file* out) {
       if (index >= self(j).files_.size()) return XC_NOT_FOUND;
+      if (!XC_HAS_MEMBER(out, xc_job_file, size)) return XC_INVALID_INPUT;
       const File& f = self(j).files_[index];
-      out->path = f.path.c_str();
+      out->path = f.path.empty() ? nullptr : f.path.c_str();
       out->relative_path = f.relative_path.c_str();
       out->size = f.size;
+      if (XC_HAS_MEMBER(out, xc_job_file, display_name))
+        out->display_name = f.path.empty() ? f.relative_path.c_str() : f.path.c_str();
       return XC_OK;
     };
     api_.job_file_attribute = [](const xc_upload_job* j, size_t index, const char* keyword,
@@ -137,7 +154,57 @@ class FakeHost {
       if (index >= self(j).files_.size()) return XC_NOT_FOUND;
       const auto& attributes = self(j).files_[index].attributes;
       const auto it = attributes.find(keyword);
-      return it == attributes.end() ? XC_NOT_FOUND : view(it->second, out);
+      return it == attributes.end() || it->second.empty() ? XC_NOT_FOUND : view(it->second, out);
+    };
+    api_.job_file_open = [](const xc_upload_job* j, size_t index, xc_body* out, xc_error* e) {
+      FakeHost& h = self(j);
+      if (index >= h.files_.size()) return fail(e, XC_NOT_FOUND, "job file index out of range");
+      return h.open_body(h.file_bytes(index), {index}, out, e);
+    };
+    api_.job_source_open = [](const xc_upload_job* j, xc_body* out, xc_error* e) {
+      FakeHost& h = self(j);
+      if (h.info_.source_kind != XC_SOURCE_ARCHIVE)
+        return fail(e, XC_UNSUPPORTED, "the job's source is not an archive");
+      return h.open_body(h.source_archive_, {}, out, e);
+    };
+    api_.job_archive_open = [](const xc_upload_job* j, const size_t* indices, size_t count,
+                               int32_t format, xc_body* out, xc_error* e) {
+      FakeHost& h = self(j);
+      if (format != XC_ARCHIVE_TAR)  // zip would need a deflater: the real host has one
+        return fail(e, XC_UNSUPPORTED, "FakeHost streams tar bodies only");
+      std::vector<size_t> files(indices, indices + count);
+      std::string tar;
+      for (size_t index : files) {
+        if (index >= h.files_.size()) return fail(e, XC_NOT_FOUND, "job file index out of range");
+        tar += ustar_member(h.files_[index].relative_path, h.file_bytes(index));
+      }
+      tar.append(1024, '\0');
+      h.archive_requests_.push_back(files);
+      return h.open_body(std::move(tar), files, out, e);
+    };
+    api_.report = [](const xc_upload_job* j, const size_t* indices, size_t count,
+                     const xc_file_result* r) {
+      FakeHost& h = self(j);
+      if (!XC_HAS_MEMBER(r, xc_file_result, message)) return XC_INVALID_INPUT;
+      std::lock_guard lock(h.mutex_);
+      for (size_t k = 0; k < count; ++k) {
+        if (indices[k] >= h.files_.size()) {  // a plugin bug: recorded for the test to see
+          h.violations_.push_back("report: file index " + std::to_string(indices[k]) +
+                                  " out of range");
+          return XC_INVALID_INPUT;
+        }
+        h.results_[indices[k]] =
+            FileResult{r->outcome,  r->message != nullptr ? r->message : "", r->status,
+                       r->attempts, r->uri != nullptr ? r->uri : "",         count};
+      }
+      ++h.report_calls_;
+      return h.cancelled_ ? XC_CANCELLED : XC_OK;
+    };
+    api_.progress = [](const xc_upload_job* j, size_t index, int32_t event, uint64_t bytes) {
+      FakeHost& h = self(j);
+      std::lock_guard lock(h.mutex_);
+      if (event == XC_PROGRESS_STARTED) h.started_.push_back(index);
+      if (event == XC_PROGRESS_BYTES) h.progress_bytes_ += bytes;
     };
     api_.job_invocation = [](const xc_upload_job* j) { return self(j).invocation(); };
   }
@@ -155,8 +222,15 @@ class FakeHost {
   void set_output_mode(int32_t mode) { output_mode_ = mode; }
   void set_confirm_answer(xc_status answer) { confirm_answer_ = answer; }
   void set_cancelled(bool cancelled) { cancelled_ = cancelled; }
-  void set_job_field(const std::string& key, const std::string& value) { job_fields_[key] = value; }
-  void add_file(File file) { files_.push_back(std::move(file)); }
+  // The job's typed settings; strings must outlive the host (string literals are fine).
+  // file_count and total_bytes are computed from the files added.
+  xc_job_info& job_info() { return info_; }
+  void add_file(File file) {
+    if (file.size == 0) file.size = file.content.size();
+    files_.push_back(std::move(file));
+  }
+  // The raw bytes job_source_open serves (set job_info().source_kind = XC_SOURCE_ARCHIVE).
+  void set_source_archive(std::string bytes) { source_archive_ = std::move(bytes); }
   void on_http(HttpHandler handler) { http_ = std::move(handler); }
 
   // ---- drive the plugin ----
@@ -174,7 +248,12 @@ class FakeHost {
       void* instance = nullptr;
       xc_status status = t->create(init(plugin), invocation(), &instance, &error_);
       if (status != XC_OK) return status;
-      status = t->upload(instance, job(), &error_);
+      if ((info_.flags & XC_JOB_DRY_RUN) != 0) {
+        if (t->describe == nullptr) throw std::logic_error("dry run without describe()");
+        status = t->describe(instance, job(), &error_);
+      } else {
+        status = t->upload(instance, job(), &error_);
+      }
       t->destroy(instance);
       return status;
     }
@@ -200,6 +279,17 @@ class FakeHost {
   const std::string& printed_stderr() const { return stderr_; }
   const std::vector<std::pair<int32_t, std::string>>& logs() const { return logs_; }
   const std::map<size_t, FileResult>& file_results() const { return results_; }
+  size_t report_calls() const { return report_calls_; }
+  const std::vector<size_t>& started_files() const { return started_; }
+  // Payload bytes read from host bodies plus XC_PROGRESS_BYTES, minus rewound bytes.
+  uint64_t progress_bytes() const { return progress_bytes_; }
+  const std::vector<std::vector<size_t>>& archive_requests() const { return archive_requests_; }
+  const std::vector<uint32_t>& waits() const { return waits_; }
+  size_t open_bodies() const { return open_bodies_; }
+  // Misuses of the API the fake detected (bad indices, ...); empty for a correct plugin.
+  const std::vector<std::string>& violations() const {
+    return violations_;
+  }  // not yet closed: a leak if > 0 at the end
   const std::vector<HttpExchange>& http_requests() const { return requests_; }
   std::string last_error() const { return error_.message; }
 
@@ -218,6 +308,92 @@ class FakeHost {
     out->size = s.size();
     return XC_OK;
   }
+  static xc_status fail(xc_error* e, xc_status status, const char* message) {
+    if (e != nullptr && e->struct_size >= sizeof(xc_error)) {
+      std::snprintf(e->message, sizeof(e->message), "%s", message);
+      e->status = status;
+    }
+    return status;
+  }
+
+  std::string file_bytes(size_t index) const {
+    const File& f = files_[index];
+    if (!f.content.empty() || f.path.empty()) return f.content;
+    std::string bytes;
+    if (FILE* in = std::fopen(f.path.c_str(), "rb")) {
+      char buffer[65536];
+      for (size_t n; (n = std::fread(buffer, 1, sizeof(buffer), in)) > 0;) bytes.append(buffer, n);
+      std::fclose(in);
+    }
+    return bytes;
+  }
+
+  // One ustar member (header, data, padding): enough of tar for tests to read bodies back.
+  static std::string ustar_member(const std::string& name, const std::string& data) {
+    char header[512] = {};
+    std::snprintf(header, 100, "%s", name.c_str());
+    std::snprintf(header + 100, 8, "%07o", 0644);
+    std::snprintf(header + 108, 8, "%07o", 0);
+    std::snprintf(header + 116, 8, "%07o", 0);
+    std::snprintf(header + 124, 12, "%011llo", static_cast<unsigned long long>(data.size()));
+    std::snprintf(header + 136, 12, "%011o", 0);
+    header[156] = '0';
+    std::memcpy(header + 257, "ustar", 6);
+    std::memcpy(header + 263, "00", 2);
+    std::memset(header + 148, ' ', 8);
+    unsigned sum = 0;
+    for (unsigned char c : header) sum += c;
+    std::snprintf(header + 148, 8, "%06o", sum);
+    std::string member(header, sizeof(header));
+    member += data;
+    member.append((512 - data.size() % 512) % 512, '\0');
+    return member;
+  }
+
+  // A body over bytes held in memory, counting progress on behalf of `files` like the host.
+  struct Body {
+    FakeHost* host;
+    std::string bytes;
+    size_t offset = 0;
+    std::vector<size_t> files;
+    uint64_t counted = 0;
+  };
+  xc_status open_body(std::string bytes, std::vector<size_t> files, xc_body* out, xc_error* e) {
+    if (!XC_HAS_MEMBER(out, xc_body, user)) return fail(e, XC_INVALID_INPUT, "xc_body too small");
+    auto* body = new Body{this, std::move(bytes), 0, std::move(files), 0};
+    out->size = static_cast<int64_t>(body->bytes.size());
+    out->user = body;
+    out->read = [](void* user, char* buffer, size_t capacity) -> size_t {
+      auto* b = static_cast<Body*>(user);
+      const size_t n = std::min(capacity, b->bytes.size() - b->offset);
+      std::memcpy(buffer, b->bytes.data() + b->offset, n);
+      b->offset += n;
+      std::lock_guard lock(b->host->mutex_);
+      b->host->progress_bytes_ += n;
+      b->counted += n;
+      return n;
+    };
+    out->rewind = [](void* user) {
+      auto* b = static_cast<Body*>(user);
+      std::lock_guard lock(b->host->mutex_);
+      b->host->progress_bytes_ -= b->counted;
+      b->counted = 0;
+      b->offset = 0;
+      return XC_OK;
+    };
+    out->close = [](void* user) {
+      auto* b = static_cast<Body*>(user);
+      {
+        std::lock_guard lock(b->host->mutex_);
+        --b->host->open_bodies_;
+      }
+      delete b;
+    };
+    std::lock_guard lock(mutex_);
+    ++open_bodies_;
+    return XC_OK;
+  }
+
   static xc_status item(const std::map<std::string, std::vector<std::string>>& m, const char* name,
                         size_t n, xc_str* out) {
     const auto it = m.find(name);
@@ -238,6 +414,10 @@ class FakeHost {
   }
 
   xc_status send(const xc_http_request& rq, xc_http_response& rs, xc_error* e) {
+    if (!XC_HAS_MEMBER(&rq, xc_http_request, flags) ||
+        !XC_HAS_MEMBER(&rs, xc_http_response, content_type))
+      return fail(e, XC_INVALID_INPUT, "http_send: request or response struct too small");
+    if (cancelled_) return fail(e, XC_CANCELLED, "cancelled");
     HttpExchange exchange;
     exchange.method = rq.method;
     exchange.path = rq.path;
@@ -277,7 +457,22 @@ class FakeHost {
   std::mutex mutex_;
   std::map<std::string, std::vector<std::string>> options_;
   std::vector<std::string> positionals_;
-  std::map<std::string, std::string> config_, job_fields_;
+  std::map<std::string, std::string> config_;
+  xc_job_info info_{sizeof(xc_job_info),
+                    "http://xnat.test",
+                    "PROJECT",
+                    "SUBJECT",
+                    "SESSION",
+                    "/source",
+                    XC_SOURCE_DIRECTORY,
+                    XC_DEST_ARCHIVE,
+                    XC_OVERWRITE_DELETE,
+                    XC_ARCHIVE_TAR,
+                    4,
+                    0,
+                    0,
+                    0};
+  std::string source_archive_;
   int32_t output_mode_ = XC_OUTPUT_TABLE;
   xc_status confirm_answer_ = XC_INVALID_INPUT;
   bool cancelled_ = false;
@@ -287,7 +482,13 @@ class FakeHost {
   std::string stdout_, stderr_;
   std::vector<std::pair<int32_t, std::string>> logs_;
   std::map<size_t, FileResult> results_;
-  std::pair<uint64_t, uint64_t> progress_{0, 0};
+  size_t report_calls_ = 0;
+  std::vector<size_t> started_;
+  uint64_t progress_bytes_ = 0;
+  std::vector<std::vector<size_t>> archive_requests_;
+  std::vector<uint32_t> waits_;
+  size_t open_bodies_ = 0;
+  std::vector<std::string> violations_;
   std::vector<HttpExchange> requests_;
 };
 

@@ -58,7 +58,13 @@ EmulatorFixture::EmulatorFixture(EmulatorOptions options) : options_(std::move(o
   if (options_.with_dicom_receiver) {
     args.insert(args.end(), {"--dicom-port", "0"});
   }
-  if (options_.tls) {
+  if (!options_.context_path.empty()) {
+    args.insert(args.end(), {"--context-path", options_.context_path});
+  }
+  if (options_.tls && !options_.tls_cert.empty()) {
+    args.insert(args.end(),
+                {"--tls-cert", options_.tls_cert.string(), "--tls-key", options_.tls_key.string()});
+  } else if (options_.tls) {
     const auto cert = work_dir_ / "cert.pem", key = work_dir_ / "key.pem";
     auto r = run_process("openssl",
                          {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
@@ -111,7 +117,8 @@ int EmulatorFixture::stop() {
 }
 
 std::string EmulatorFixture::base_url() const {
-  return (options_.tls ? "https://localhost:" : "http://127.0.0.1:") + std::to_string(http_port_);
+  return (options_.tls ? "https://localhost:" : "http://127.0.0.1:") + std::to_string(http_port_) +
+         options_.context_path;
 }
 
 }  // namespace xnatctl::test_support

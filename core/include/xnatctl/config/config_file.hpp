@@ -28,6 +28,8 @@ struct Profile {
   std::optional<std::string> overwrite;
   std::optional<bool> direct_archive;
   std::optional<std::string> archive_mode;
+  std::optional<std::string> proxy;      // http://[user:pass@]host:port, or "none"
+  std::optional<std::string> ca_bundle;  // PEM file or hashed directory of trusted CAs
 };
 
 // Every key a profile may hold, once: config_file.cpp reads and writes profiles through this

@@ -42,6 +42,10 @@ struct ResolvedProfile {
   std::optional<std::string> overwrite;
   std::optional<bool> direct_archive;
   std::optional<std::string> archive_mode;
+  // Network keys of the profile as written; the environment's share (HTTPS_PROXY,
+  // SSL_CERT_FILE, ...) is decided by http::choose_proxy and http::choose_tls.
+  std::optional<std::string> proxy;
+  std::optional<std::string> ca_bundle;
 };
 
 // The name of the profile in use: --profile > XNAT_PROFILE > default_profile > "default".

@@ -5,17 +5,22 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "xnatctl/http/proxy.hpp"
 #include "xnatctl/http/request.hpp"
 #include "xnatctl/http/retry.hpp"
 #include "xnatctl/http/session_provider.hpp"
+#include "xnatctl/http/tls_settings.hpp"
 
 namespace xnatctl::http {
 
 struct ClientOptions {
   std::string base_url;  // "https://xnat.example.org[/context]", no trailing slash
-  bool verify_tls = true;
+  TlsSettings tls;       // verification and CA source (see choose_tls)
+  // The HTTP proxy every connection goes through (see choose_proxy); nullopt = direct.
+  std::optional<ProxyEndpoint> proxy;
   std::chrono::seconds timeout{21600};  // read/write inactivity limit per request
   std::chrono::seconds connect_timeout{30};
   std::string user_agent;  // empty = xnatctl::user_agent()

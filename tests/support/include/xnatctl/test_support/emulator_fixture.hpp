@@ -26,7 +26,10 @@ struct EmulatorOptions {
   std::vector<std::string> extra_args;  // e.g. {"--project", "P1", "--user", "u:p"}
   bool with_dicom_receiver = false;     // adds --dicom-port 0
   bool tls = false;                     // generates a self-signed cert with openssl, serves HTTPS
-  int max_runtime_seconds = 300;        // --max-runtime: the emulator exits by itself after this
+  // With tls: serve this certificate and key instead (e.g. from a TestCa).
+  std::filesystem::path tls_cert, tls_key;
+  std::string context_path;       // --context-path, e.g. "/xnat"; part of base_url()
+  int max_runtime_seconds = 300;  // --max-runtime: the emulator exits by itself after this
   std::chrono::milliseconds startup_timeout{20000};
   std::filesystem::path emulator_path;  // empty = XNAT_EMULATOR env or the compiled-in path
 };
@@ -38,7 +41,8 @@ class EmulatorFixture {
   EmulatorFixture(const EmulatorFixture&) = delete;
   EmulatorFixture& operator=(const EmulatorFixture&) = delete;
 
-  std::string base_url() const;  // "http://127.0.0.1:PORT" or "https://localhost:PORT"
+  // "http://127.0.0.1:PORT" or "https://localhost:PORT", then the context path.
+  std::string base_url() const;
   std::uint16_t http_port() const { return http_port_; }
   std::optional<std::uint16_t> dicom_port() const { return dicom_port_; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
