@@ -28,9 +28,12 @@ int run(const std::vector<std::string>& args) {
     return 0;
   }
 
+  // config.yaml is read once, here, and shared by the plugin policy, option defaults, the
+  // output mode and every connection.
+  const auto config = ConfigSource::for_process();
   std::vector<std::string> warnings;
-  PluginCatalog catalog =
-      PluginCatalog::discover(default_catalog_settings(split.globals.plugin_dirs), &warnings);
+  PluginCatalog catalog = PluginCatalog::discover(
+      default_catalog_settings(split.globals.plugin_dirs, config), &warnings);
   if (split.globals.verbosity > 0 || !split.globals.plugin_dirs.empty()) {
     for (const auto& w : warnings) std::cerr << "warning: " << w << '\n';
   }
@@ -45,7 +48,7 @@ int run(const std::vector<std::string>& args) {
   register_upload_commands(registry, catalog, services);
   catalog.register_commands(registry, services);
 
-  const int code = dispatch(registry, split, process_value_sources_with_profile(),
+  const int code = dispatch(registry, split, process_value_sources_with_profile(config),
                             {&std::cin, &std::cout, &std::cerr});
   catalog.shutdown();
   return code;

@@ -9,10 +9,9 @@ packages=(
   libpoco-dev libssl-dev libdcmtk-dev dcmtk libyaml-cpp-dev libarchive-dev catch2
   # test peers and test data nobody on the team wrote
   orthanc dicom3tools python3-pydicom python3-nibabel curl openssl
+  strace  # tests count how often a file is opened
   # an HTTP proxy for the network tests (plain HTTP, CONNECT, Basic credentials)
   tinyproxy
-  # proof that discovery of an archive writes no file (tests/upload)
-  strace
 )
 
 missing=()

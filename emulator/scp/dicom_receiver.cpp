@@ -12,6 +12,7 @@
 #include <dcmtk/dcmnet/dulstruc.h>
 #include <dcmtk/dcmnet/scpcfg.h>
 #include <dcmtk/dcmnet/scpthrd.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "connection_gate.hpp"
 #include "xnatctl/dicom/header_probe.hpp"
 
 namespace xnatctl::emulator {
@@ -90,7 +92,7 @@ struct DicomReceiver::Impl {
   DcmSharedSCPConfig config;
   T_ASC_Network* network = nullptr;
   int listen_fd = -1;
-  std::thread acceptor;
+  std::unique_ptr<ConnectionGate> gate;
   std::atomic<bool> stopping{false};
   bool started = false;
 
@@ -102,7 +104,8 @@ struct DicomReceiver::Impl {
   std::list<Session> sessions;
 
   void bind_network();
-  void accept_loop();
+  void start_gate();
+  void receive(int fd);
   void serve(T_ASC_Association* assoc, Session* session);
   void reap(bool all);
 };
@@ -318,27 +321,56 @@ void DicomReceiver::Impl::bind_network() {
   options.port = bound_port;
 }
 
-void DicomReceiver::Impl::accept_loop() {
-  while (!stopping) {
-    T_ASC_Association* assoc = nullptr;
-    OFCondition cond = ASC_receiveAssociation(network, &assoc, kMaxPduLength, nullptr, nullptr,
-                                              OFFalse, DUL_NOBLOCK, kPollSeconds);
-    if (cond.good() && !stopping) {
-      std::lock_guard<std::mutex> lock(sessions_mutex);
-      Session& s = sessions.emplace_back();
-      s.thread = std::thread([this, assoc, &s] { serve(assoc, &s); });
-    } else {
-      // Timeout, error, or a connection that raced with stop(): nothing to serve.
-      if (assoc != nullptr) {
-        if (cond.good()) ASC_abortAssociation(assoc);
-        ASC_dropAssociation(assoc);
-        ASC_destroyAssociation(&assoc);
-      }
-      // A failing accept() (e.g. out of descriptors) must not turn into a busy loop.
-      if (cond.bad() && cond != DUL_NOASSOCIATIONREQUEST && !stopping)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    reap(false);
+// A-ASSOCIATE-RQ: PDU type 0x01, a reserved byte, a 32-bit big-endian length, then that many
+// bytes (PS3.8 §9.3.2). The gate hands a connection to DCMTK only once all of it is here.
+static Readiness judge_association_request(std::string_view received) {
+  constexpr std::size_t kHeader = 6;
+  if (static_cast<unsigned char>(received[0]) != 0x01) return Readiness::kReject;
+  if (received.size() < kHeader) return Readiness::kWait;
+  std::uint32_t length = 0;
+  for (std::size_t i = 2; i < kHeader; ++i)
+    length = (length << 8) | static_cast<unsigned char>(received[i]);
+  if (length > kMaxPduLength) return Readiness::kReject;
+  return received.size() >= kHeader + length ? Readiness::kReady : Readiness::kWait;
+}
+
+void DicomReceiver::Impl::start_gate() {
+  // The gate accepts with accept4(); it must never block on this socket.
+  ::fcntl(listen_fd, F_SETFL, ::fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
+  GateOptions gate_options;
+  gate_options.listen_fd = listen_fd;
+  gate_options.deadline =
+      std::chrono::milliseconds(static_cast<long long>(options.request_timeout_seconds * 1000));
+  gate_options.max_peek = kMaxPduLength + 6;
+  gate_options.judge = judge_association_request;
+  gate_options.on_ready = [this](int fd) { receive(fd); };
+  gate = std::make_unique<ConnectionGate>(gate_options);
+  gate->start();
+}
+
+// On the gate thread. The whole A-ASSOCIATE-RQ is already in the socket, so DCMTK reads it
+// without waiting; negotiation and everything after it run on the association's own thread.
+// dcmExternalSocketHandle is a process-wide DCMTK setting, safe here because only this
+// thread ever calls ASC_receiveAssociation.
+void DicomReceiver::Impl::receive(int fd) {
+  reap(false);
+  dcmExternalSocketHandle.set(fd);
+  T_ASC_Association* assoc = nullptr;
+  OFCondition cond = ASC_receiveAssociation(network, &assoc, kMaxPduLength, nullptr, nullptr,
+                                            OFFalse, DUL_NOBLOCK, kPollSeconds);
+  dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
+  if (cond.good() && !stopping) {
+    std::lock_guard<std::mutex> lock(sessions_mutex);
+    Session& s = sessions.emplace_back();
+    s.thread = std::thread([this, assoc, &s] { serve(assoc, &s); });
+    return;
+  }
+  if (assoc != nullptr) {
+    if (cond.good()) ASC_abortAssociation(assoc);
+    ASC_dropAssociation(assoc);
+    ASC_destroyAssociation(&assoc);
+  } else {
+    ::close(fd);
   }
 }
 
@@ -390,7 +422,7 @@ std::uint16_t DicomReceiver::start() {
   d.bind_network();
   d.started = true;
   d.stopping = false;
-  d.acceptor = std::thread([&d] { d.accept_loop(); });
+  d.start_gate();
   return d.options.port;
 }
 
@@ -398,9 +430,8 @@ void DicomReceiver::stop() {
   Impl& d = *impl_;
   if (!d.started) return;
   d.stopping = true;
-  // Wakes the acceptor's poll() at once instead of after its 1 s timeout.
-  ::shutdown(d.listen_fd, SHUT_RDWR);
-  if (d.acceptor.joinable()) d.acceptor.join();
+  if (d.gate) d.gate->stop();
+  d.gate.reset();
   d.reap(true);  // workers notice `stopping` within kPollSeconds when their peer is idle
   ASC_dropNetwork(&d.network);
   d.network = nullptr;

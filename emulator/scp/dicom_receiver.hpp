@@ -41,6 +41,9 @@ struct ReceiverOptions {
   // Fault injection: abort each association after this many objects have been received, handled
   // and acknowledged (0 = abort right after accepting it). -1 = never.
   int abort_after_objects = -1;
+  // A connection must have sent its whole A-ASSOCIATE-RQ within this many seconds, or it is
+  // closed. Until then it holds no thread (connection_gate.hpp).
+  double request_timeout_seconds = 10;
 };
 
 class DicomReceiver {
@@ -54,10 +57,9 @@ class DicomReceiver {
   // cannot be bound or the receiver was already started.
   std::uint16_t start();
   // Stops accepting, A-ABORTs open associations (idle ones within ~1 s) and joins every thread.
-  // Idempotent; start() may be called again afterwards. Limits: a peer stalled in the middle of
-  // a dataset holds its thread up to the 30 s DIMSE timeout, and a connection that never sends
-  // its A-ASSOCIATE-RQ holds the acceptor up to the 5 s ACSE timeout (DCMTK reads the request
-  // inside ASC_receiveAssociation, where it cannot be interrupted).
+  // Idempotent; start() may be called again afterwards. Limit: a peer stalled in the middle of
+  // a dataset holds its thread up to the 30 s DIMSE timeout. A connection that never completes
+  // its A-ASSOCIATE-RQ holds no thread and is closed after request_timeout_seconds.
   void stop();
 
  private:

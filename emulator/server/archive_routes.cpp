@@ -141,6 +141,8 @@ void handle_projects(RequestContext& ctx) {
   if (seg.size() == 2) {
     if (ctx.method() == "PUT" || ctx.method() == "POST") {
       // Creating a project over REST, like XNAT's PUT /data/projects/{ID} (code 0 = Manual).
+      if (!project && !is_xnat_id(pid))
+        throw HttpError(400, "Invalid project ID: only letters, digits, '_' and '-' are allowed");
       if (!project) repo.create_project(pid, 0);
       return send_text(ctx.response, 200, "");
     }
@@ -162,6 +164,8 @@ void handle_projects(RequestContext& ctx) {
     if (ctx.method() != "PUT" && ctx.method() != "POST") {
       return send_text(ctx.response, 200, std::to_string(project->prearchive_code));
     }
+    if (seg[3] != "0" && seg[3] != "4" && seg[3] != "5")
+      throw HttpError(400, "Invalid prearchive code: use 0, 4 or 5");
     project->prearchive_code = std::stoi(seg[3]);
     return send_text(ctx.response, 200, "");
   }
@@ -186,6 +190,9 @@ void handle_projects(RequestContext& ctx) {
   const Subject* subject = repo.find_subject(pid, seg[3]);
   if (seg.size() == 4) {
     if (ctx.method() == "PUT" || ctx.method() == "POST") {
+      if (!subject && !is_xnat_id(seg[3]))
+        throw HttpError(400,
+                        "Invalid subject label: only letters, digits, '_' and '-' are allowed");
       if (!subject) repo.ensure_subject(*project, seg[3], ctx.user);
       return send_text(ctx.response, 200, "");
     }

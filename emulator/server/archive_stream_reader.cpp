@@ -21,6 +21,9 @@ struct Source {
   std::istream* in;
   std::vector<char> buffer = std::vector<char>(256 * 1024);
   std::exception_ptr error;
+  ArchiveLimits limits;
+  std::int64_t consumed = 0;  // body bytes handed to libarchive
+  std::int64_t produced = 0;  // entry bytes handed to visitors
 };
 
 la_ssize_t read_callback(struct archive* a, void* client, const void** out) {
@@ -28,6 +31,7 @@ la_ssize_t read_callback(struct archive* a, void* client, const void** out) {
   try {
     src->in->read(src->buffer.data(), static_cast<std::streamsize>(src->buffer.size()));
     *out = src->buffer.data();
+    src->consumed += src->in->gcount();
     return static_cast<la_ssize_t>(src->in->gcount());
   } catch (...) {
     src->error = std::current_exception();
@@ -56,6 +60,7 @@ class EntryBuf : public std::streambuf {
                                                         : "archive read error");
       }
       if (size == 0) continue;
+      count(static_cast<std::int64_t>(size));
       // Sparse entries would need zero fill at `offset`; DICOM uploads are never sparse.
       char* p = static_cast<char*>(const_cast<void*>(block));
       setg(p, p, p + size);
@@ -64,6 +69,22 @@ class EntryBuf : public std::streambuf {
   }
 
  private:
+  void count(std::int64_t bytes) {
+    src_.produced += bytes;
+    const ArchiveLimits& limits = src_.limits;
+    if (limits.max_bytes >= 0 && src_.produced > limits.max_bytes) {
+      throw ArchiveReadError("the archive expands to more than " +
+                             std::to_string(limits.max_bytes) + " bytes (--max-extract-bytes)");
+    }
+    if (limits.max_ratio > 0 && src_.produced > ArchiveLimits::kRatioFloor &&
+        static_cast<double>(src_.produced) >
+            limits.max_ratio * static_cast<double>(std::max<std::int64_t>(src_.consumed, 1))) {
+      throw ArchiveReadError("the archive expands more than " +
+                             std::to_string(static_cast<long long>(limits.max_ratio)) +
+                             "-fold (--max-extract-ratio)");
+    }
+  }
+
   struct archive* a_;
   Source& src_;
 };
@@ -118,12 +139,43 @@ const char* format_name(ArchiveFormat f) {
   }
 }
 
-void read_archive_stream(std::istream& source, ArchiveFormat format, const EntryVisitor& visit) {
-  std::unique_ptr<struct archive, decltype(&archive_read_free)> a(archive_read_new(),
-                                                                  &archive_read_free);
+namespace {
+
+void visit_entries(struct archive* a, Source& src, ArchiveFormat format,
+                   const EntryVisitor& visit) {
+  bool first = true;
+  while (true) {
+    struct archive_entry* entry = nullptr;
+    const int rc = archive_read_next_header(a, &entry);
+    if (rc == ARCHIVE_EOF) break;
+    if (src.error) std::rethrow_exception(src.error);
+    if (rc < ARCHIVE_WARN) {
+      if (first && format == ArchiveFormat::Zip) return;  // not a zip: nothing imported (§11.6)
+      throw ArchiveReadError(archive_error_string(a) ? archive_error_string(a) : "broken archive");
+    }
+    first = false;
+    ArchiveEntry info;
+    const char* path = archive_entry_pathname(entry);
+    info.path = path ? path : "";
+    info.kind = kind_of(entry);
+    info.size = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : -1;
+    EntryStream data(a, src);
+    visit(info, data);
+    // The next header call skips whatever the visitor left unread.
+  }
+}
+
+using ArchivePtr = std::unique_ptr<struct archive, decltype(&archive_read_free)>;
+
+ArchivePtr reader_for(ArchiveFormat format, bool seekable) {
+  ArchivePtr a(archive_read_new(), &archive_read_free);
   switch (format) {
     case ArchiveFormat::Zip:
-      archive_read_support_format_zip_streamable(a.get());
+      if (seekable) {
+        archive_read_support_format_zip_seekable(a.get());
+      } else {
+        archive_read_support_format_zip_streamable(a.get());
+      }
       break;
     case ArchiveFormat::Tar:
       archive_read_support_format_tar(a.get());
@@ -135,7 +187,15 @@ void read_archive_stream(std::istream& source, ArchiveFormat format, const Entry
     default:
       throw ArchiveReadError(std::string("Unsupported format ") + format_name(format));
   }
-  Source src{&source, std::vector<char>(256 * 1024), nullptr};
+  return a;
+}
+
+}  // namespace
+
+void read_archive_stream(std::istream& source, ArchiveFormat format, const EntryVisitor& visit,
+                         const ArchiveLimits& limits) {
+  ArchivePtr a = reader_for(format, false);
+  Source src{&source, std::vector<char>(256 * 1024), nullptr, limits};
   if (archive_read_open(a.get(), &src, nullptr, &read_callback, nullptr) != ARCHIVE_OK) {
     if (src.error) std::rethrow_exception(src.error);
     // An empty body or one that is no archive at all: for zip this is "no entries" (§11.6).
@@ -143,27 +203,21 @@ void read_archive_stream(std::istream& source, ArchiveFormat format, const Entry
     throw ArchiveReadError(archive_error_string(a.get()) ? archive_error_string(a.get())
                                                          : "cannot open archive");
   }
-  bool first = true;
-  while (true) {
-    struct archive_entry* entry = nullptr;
-    const int rc = archive_read_next_header(a.get(), &entry);
-    if (rc == ARCHIVE_EOF) break;
-    if (src.error) std::rethrow_exception(src.error);
-    if (rc < ARCHIVE_WARN) {
-      if (first && format == ArchiveFormat::Zip) return;  // not a zip: nothing imported (§11.6)
-      throw ArchiveReadError(archive_error_string(a.get()) ? archive_error_string(a.get())
-                                                           : "broken archive");
-    }
-    first = false;
-    ArchiveEntry info;
-    const char* path = archive_entry_pathname(entry);
-    info.path = path ? path : "";
-    info.kind = kind_of(entry);
-    info.size = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : -1;
-    EntryStream data(a.get(), src);
-    visit(info, data);
-    // The next header call skips whatever the visitor left unread.
+  visit_entries(a.get(), src, format, visit);
+}
+
+void read_archive_file(const std::filesystem::path& file, ArchiveFormat format,
+                       const EntryVisitor& visit, const ArchiveLimits& limits) {
+  ArchivePtr a = reader_for(format, true);
+  Source src{nullptr, {}, nullptr, limits};
+  std::error_code ec;
+  src.consumed = static_cast<std::int64_t>(std::filesystem::file_size(file, ec));
+  if (archive_read_open_filename(a.get(), file.c_str(), 256 * 1024) != ARCHIVE_OK) {
+    if (format == ArchiveFormat::Zip) return;  // no zip at all: no entries (§11.6)
+    throw ArchiveReadError(archive_error_string(a.get()) ? archive_error_string(a.get())
+                                                         : "cannot open archive");
   }
+  visit_entries(a.get(), src, format, visit);
 }
 
 }  // namespace xnatctl::emulator

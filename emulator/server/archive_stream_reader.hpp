@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <istream>
 #include <stdexcept>
@@ -32,10 +33,23 @@ struct ArchiveEntry {
 // the visitor does not read is skipped.
 using EntryVisitor = std::function<void(const ArchiveEntry& entry, std::istream& data)>;
 
+// How far an archive may expand (a zip bomb is a small body that unpacks to gigabytes).
+struct ArchiveLimits {
+  std::int64_t max_bytes = -1;  // total entry bytes; -1 = no limit
+  double max_ratio = 0;         // entry bytes / body bytes, checked past kRatioFloor; 0 = none
+  static constexpr std::int64_t kRatioFloor = std::int64_t{64} << 20;
+};
+
 // Reads `source` as `format` (Zip, Tar or Tgz) and visits each entry in order. Throws
-// ArchiveReadError for a broken archive; a zip stream with no recognisable entry at all yields
-// no entries (XNAT's streaming zip reader behaves so, §11.6). Exceptions thrown by `source` or
-// the visitor propagate unchanged.
-void read_archive_stream(std::istream& source, ArchiveFormat format, const EntryVisitor& visit);
+// ArchiveReadError for a broken archive or one that expands past `limits`; a zip stream with
+// no recognisable entry at all yields no entries (XNAT's streaming zip reader behaves so,
+// §11.6). Exceptions thrown by `source` or the visitor propagate unchanged.
+void read_archive_stream(std::istream& source, ArchiveFormat format, const EntryVisitor& visit,
+                         const ArchiveLimits& limits = {});
+
+// The same for an archive in a file. A zip is then read through its central directory, the
+// only place a zip records that an entry is a symlink (a streamed zip cannot tell).
+void read_archive_file(const std::filesystem::path& file, ArchiveFormat format,
+                       const EntryVisitor& visit, const ArchiveLimits& limits = {});
 
 }  // namespace xnatctl::emulator

@@ -84,9 +84,14 @@ bool is_interactive_agent(const std::string& user_agent) {
 
 std::optional<std::pair<std::string, std::string>> parse_basic_auth(const std::string& header) {
   if (header.size() < 6 || header.compare(0, 6, "Basic ") != 0) return std::nullopt;
-  std::istringstream in(header.substr(6));
-  Poco::Base64Decoder decoder(in);
-  std::string decoded((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
+  std::string decoded;
+  try {
+    std::istringstream in(header.substr(6));
+    Poco::Base64Decoder decoder(in);
+    decoded.assign(std::istreambuf_iterator<char>(decoder), std::istreambuf_iterator<char>());
+  } catch (const std::exception&) {
+    return std::nullopt;  // not Base64: a failed login (401), not a server error
+  }
   auto colon = decoded.find(':');
   if (colon == std::string::npos) return std::nullopt;
   return std::make_pair(decoded.substr(0, colon), decoded.substr(colon + 1));

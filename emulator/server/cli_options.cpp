@@ -6,6 +6,8 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "storage.hpp"
+
 namespace xnatctl::emulator {
 namespace po = boost::program_options;
 
@@ -22,6 +24,9 @@ ProjectConfig parse_project(const std::string& spec) {
   p.id = spec.substr(0, colon);
   if (colon != std::string::npos) p.prearchive_code = std::stoi(spec.substr(colon + 1));
   if (p.id.empty()) throw std::runtime_error("--project wants ID[:CODE], got '" + spec + "'");
+  if (!is_xnat_id(p.id))
+    throw std::runtime_error("--project " + p.id +
+                             ": a project ID holds only letters, digits, '_' and '-'");
   if (p.prearchive_code != 0 && p.prearchive_code != 4 && p.prearchive_code != 5)
     throw std::runtime_error(
         "prearchive code must be 0 (manual), 4 (auto-archive) or 5 "
@@ -83,6 +88,9 @@ std::optional<EmulatorConfig> parse_command_line(int argc, char** argv) {
     ("dicom-port", po::value<int>(), "start the DICOM C-STORE receiver on this port (0 = free port)")
     ("dicom-aet", po::value(&cfg.dicom_aet)->default_value("XNAT"), "AE title of the DICOM receiver")
     ("http-threads", po::value(&cfg.http_threads)->default_value(32), "max concurrent HTTP connections")
+    ("header-timeout", po::value(&cfg.header_timeout_seconds)->default_value(10), "seconds a connection may take to send a request head")
+    ("max-extract-bytes", po::value(&cfg.max_extract_bytes)->default_value(std::int64_t{4} << 30), "resource extract=true: most bytes one archive may unpack to")
+    ("max-extract-ratio", po::value(&cfg.max_extract_ratio)->default_value(200), "resource extract=true: most unpacked/received bytes past 64 MiB")
     ("verbose,v", po::bool_switch(&cfg.verbose), "log every request and every new HTTP session to stderr")
     ("fault-import-400", po::value(&cfg.faults.import_400_first_n)->default_value(0), "answer the first N imports with the transient 400 'Concurrent file sends' error")
     ("fault-5xx-rate", po::value(&cfg.faults.rate_5xx)->default_value(0.0), "answer this fraction of requests with a random 500/502/503")
@@ -117,6 +125,27 @@ std::optional<EmulatorConfig> parse_command_line(int argc, char** argv) {
   if (cfg.users.empty()) cfg.users.push_back({"admin", "admin"});
   if (cfg.faults.rate_5xx < 0 || cfg.faults.rate_5xx > 1)
     throw std::runtime_error("--fault-5xx-rate must be within 0..1");
+  // Out-of-range numbers are usage errors, never wrapped into some other port or duration.
+  auto port_in_range = [](int port, const char* name) {
+    if (port < 0 || port > 65535)
+      throw std::runtime_error(std::string(name) + " must be within 0..65535, got " +
+                               std::to_string(port));
+  };
+  port_in_range(cfg.port, "--port");
+  if (cfg.dicom_port) port_in_range(*cfg.dicom_port, "--dicom-port");
+  auto positive = [](double value, const char* name) {
+    if (!(value > 0)) throw std::runtime_error(std::string(name) + " must be positive");
+  };
+  positive(cfg.session_timeout_seconds, "--session-timeout");
+  positive(cfg.build_tick_seconds, "--build-tick");
+  positive(cfg.header_timeout_seconds, "--header-timeout");
+  positive(cfg.http_threads, "--http-threads");
+  positive(cfg.max_extract_ratio, "--max-extract-ratio");
+  positive(static_cast<double>(cfg.max_extract_bytes), "--max-extract-bytes");
+  if (cfg.build_idle_seconds < 0) throw std::runtime_error("--build-idle must not be negative");
+  if (cfg.max_runtime_seconds < 0) throw std::runtime_error("--max-runtime must not be negative");
+  if (cfg.faults.latency_ms < 0)
+    throw std::runtime_error("--fault-latency-ms must not be negative");
   return cfg;
 }
 

@@ -47,6 +47,13 @@ struct EmulatorConfig {
   std::optional<int> dicom_port;  // absent = no DICOM receiver
   std::string dicom_aet = "XNAT";
   int http_threads = 32;
+  // A connection must deliver a complete request head within this many seconds, or it is
+  // closed; it occupies no handler thread while it waits (http_server.cpp).
+  double header_timeout_seconds = 10;
+  // Limits of resource extraction (extract=true): total bytes written per archive, and the
+  // ratio of written to received bytes once past 64 MiB (a zip bomb expands 1000-fold).
+  std::int64_t max_extract_bytes = std::int64_t{4} << 30;
+  double max_extract_ratio = 200;
   std::string site_id = "XNAT";
   // Where XNAT is deployed in the servlet container: "" (root) or "/xnat". Every route, the
   // login redirect, the cookie path, absolute Location headers and URI columns' serverRoot

@@ -16,6 +16,7 @@ DicomReceiverBridge::DicomReceiverBridge(Emulator& emu) : impl_(std::make_unique
   // Spool on the data file system so the handler can rename() objects into place.
   options.spool_dir = emu.storage.root() / "tmp" / "scp";
   options.abort_after_objects = emu.config.faults.scp_abort_after;
+  options.request_timeout_seconds = emu.config.header_timeout_seconds;
   impl_->receiver = std::make_unique<DicomReceiver>(
       options, [&emu](const ReceivedObject& object) -> StoreOutcome {
         ImportOptions import;

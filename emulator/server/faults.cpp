@@ -95,7 +95,8 @@ bool FaultInjector::take_reset() {
   return resets_done_.load() < config_.reset_times;
 }
 
-std::unique_ptr<std::istream> FaultInjector::wrap_body(Poco::Net::HTTPServerRequest& request) {
+std::unique_ptr<std::istream> FaultInjector::wrap_body(std::istream& source,
+                                                       Poco::Net::HTTPServerRequest& request) {
   if (take_reset()) {
     // Counted as done only when the reset actually fires would need a callback; counting the
     // armed request is close enough: only bodies reaching the limit are affected anyway, and a
@@ -104,11 +105,10 @@ std::unique_ptr<std::istream> FaultInjector::wrap_body(Poco::Net::HTTPServerRequ
     const bool chunked = request.getChunkedTransferEncoding();
     if (chunked || length > config_.reset_after_bytes) {
       resets_done_.fetch_add(1);
-      return std::make_unique<ResettingStream>(request.stream(), request,
-                                               config_.reset_after_bytes);
+      return std::make_unique<ResettingStream>(source, request, config_.reset_after_bytes);
     }
   }
-  return std::make_unique<BorrowedStream>(request.stream());
+  return std::make_unique<BorrowedStream>(source);
 }
 
 }  // namespace xnatctl::emulator

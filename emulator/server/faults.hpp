@@ -33,9 +33,10 @@ class FaultInjector {
   int draw_5xx();
   // True for the first N import requests (--fault-import-400).
   bool take_import_400();
-  // Wraps the request body so that, when armed, the connection is reset (RST) after
+  // Wraps the request body `source` so that, when armed, the connection is reset (RST) after
   // `reset_after_bytes` bytes. Returns the stream to read the body from.
-  std::unique_ptr<std::istream> wrap_body(Poco::Net::HTTPServerRequest& request);
+  std::unique_ptr<std::istream> wrap_body(std::istream& source,
+                                          Poco::Net::HTTPServerRequest& request);
 
  private:
   bool take_reset();

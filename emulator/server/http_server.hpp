@@ -1,16 +1,23 @@
-// The HTTP(S) listener: Poco HTTPServer with a private, bounded ThreadPool that is joined on
-// stop (toolchain.md pitfall 2), optional TLS via SecureServerSocket.
+// The HTTP(S) listener: a ConnectionGate holds each new connection until its request head is
+// complete (so idle and slow-header connections occupy no thread), then Poco's HTTP connection
+// runs it on a private, bounded ThreadPool that is joined on stop (toolchain.md pitfall 2).
+// TLS is negotiated on the worker thread (the gate only waits for the first bytes).
 #pragma once
 
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServerDispatcher.h>
+#include <Poco/SharedPtr.h>
 #include <Poco/ThreadPool.h>
 
 #include <cstdint>
 #include <memory>
 
+#include "connection_gate.hpp"
 #include "emulator.hpp"
 
 namespace xnatctl::emulator {
+
+class RouterFactory;
 
 class HttpServer {
  public:
@@ -22,7 +29,10 @@ class HttpServer {
  private:
   Emulator& emu_;
   std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<Poco::Net::ServerSocket> socket_;
+  Poco::Net::TCPServerDispatcher* dispatcher_ = nullptr;  // reference-counted by Poco
+  Poco::SharedPtr<RouterFactory> router_;
+  std::unique_ptr<ConnectionGate> gate_;
   bool tls_initialised_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include <Poco/Net/PartHandler.h>
 
 #include <algorithm>
+#include <iostream>
 
 #include "archive_stream_reader.hpp"
 #include "request_context.hpp"
@@ -70,6 +71,13 @@ class ImportRun {
     bool dest_is_archive = false;
     if (auto dest = p.get("dest")) dest_is_archive = apply_dest(*dest);
 
+    // Labels become directory names: refuse what XNAT would not accept as a label (§7.3)
+    // rather than let "../.." reach the file system.
+    for (const char* key : {"SUBJECT_ID", "PREARC_TIMESTAMP", "PREARC_SESSION_FOLDER"}) {
+      if (auto v = p.get(key); v && !v->empty() && !is_xnat_id(*v))
+        throw HttpError(
+            400, std::string("Invalid ") + key + ": only letters, digits, '_' and '-' are allowed");
+    }
     options_.user = ctx_.user;
     options_.project_id = p.get("PROJECT_ID");
     options_.subject_id = p.get("SUBJECT_ID");
@@ -187,8 +195,10 @@ class ImportRun {
   }
 
   void import_archive(std::istream& data, ArchiveFormat format) {
+    bool any_entry = false;
     try {
       read_archive_stream(data, format, [&](const ArchiveEntry& entry, std::istream& entry_data) {
+        any_entry = true;
         if (entry.kind != EntryKind::File) return;  // directories etc. are skipped (§3.3)
         std::string name = entry.path;
         if (auto slash = name.find_last_of('/'); slash != std::string::npos)
@@ -206,6 +216,11 @@ class ImportRun {
     } catch (const ArchiveReadError& e) {
       throw HttpError(400, std::string("unable to read the uploaded archive: ") + e.what());
     }
+    if (!any_entry) {
+      // XNAT answers 200 with nothing imported (§11.6); say so where a tester can see it.
+      std::cerr << "xnat-emulator: warning: the uploaded " + std::string(format_name(format)) +
+                       " body holds no entries; nothing was imported\n";
+    }
   }
 
   void import_object(const std::string& name, std::istream& data) {
@@ -218,6 +233,8 @@ class ImportRun {
     } catch (const IngestError& e) {
       fail_object(name, e.unparsable ? e.what() : e.what());
     } catch (const ConnectionResetInjected&) {
+      throw;
+    } catch (const BrokenBody&) {
       throw;
     } catch (const ArchiveReadError&) {
       throw;
@@ -329,6 +346,7 @@ void handle_import(RequestContext& ctx) {
     form.setFieldLimit(1000);
     ImportPartHandler parts(ctx, run, form, content_type);
     form.load(ctx.request, ctx.body(), parts);
+    ctx.require_intact_body();
     if (!parts.any_file) {
       for (const auto& [k, v] : form) ctx.params.set(k, v);
       run.prepare(content_type);
@@ -352,6 +370,7 @@ void handle_import(RequestContext& ctx) {
                            : !synthetic.empty() ? synthetic
                                                 : "upload.unsupported";
   run.import_file(name, ctx.body());
+  ctx.require_intact_body();
   run.respond();
 }
 

@@ -1,5 +1,6 @@
 #include "object_ingest.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <vector>
@@ -31,6 +32,18 @@ std::string scan_date_of(const std::string& date, const std::string& time) {
   else
     out += " 00:00:00.0";
   return out;
+}
+
+// Whether `data` can be the start of a DICOM object: "DICM" after the 128-byte preamble, or a
+// preamble-less dataset whose first tag is in the file-meta or identifying groups (0002-0008).
+// A 256 KiB prefix the probe could not parse that fails this too is junk (a zip bomb's
+// zeros): it is refused at once instead of being spooled to disk and parsed to its end.
+bool plausible_dicom_start(const char* data, std::size_t size) {
+  if (size >= 132 && std::equal(data + 128, data + 132, "DICM")) return true;
+  if (size < 8) return false;
+  const auto group = static_cast<unsigned>(static_cast<unsigned char>(data[0])) |
+                     (static_cast<unsigned>(static_cast<unsigned char>(data[1])) << 8);
+  return group >= 0x0002 && group <= 0x0008 && group % 2 == 0;
 }
 
 void copy_stream(std::istream& in, std::ostream* out, std::uint64_t& bytes) {
@@ -70,6 +83,9 @@ IngestResult ObjectIngestor::ingest_stream(const ImportOptions& options,
 
   std::string why;
   auto attrs = dicom::probe_buffer(pending.prefix.get(), pending.prefix_size, &why);
+  if (!attrs && more && !plausible_dicom_start(pending.prefix.get(), pending.prefix_size)) {
+    throw IngestError("unable to read DICOM object " + object_name, true);
+  }
   if (!attrs && more) {
     // The header is longer than the prefix: spool the whole object and probe the file.
     pending.spooled = storage_.temp_path();
@@ -270,13 +286,14 @@ IngestResult ObjectIngestor::place_and_store(const ImportOptions& options,
     }
   };
 
+  fs::path temp;
   try {
-    const auto target = session->dir / "SCANS" / scan_id / "DICOM" / file_name;
+    const auto target = storage_.confined(session->dir / "SCANS" / scan_id / "DICOM" / file_name);
     if (storage_.sink()) {
       if (pending.rest) copy_stream(*pending.rest, nullptr, pending.bytes);
       if (!pending.spooled.empty()) fs::remove(pending.spooled);
     } else {
-      fs::path temp = pending.spooled;
+      temp = pending.spooled;
       if (temp.empty()) {
         temp = storage_.temp_path();
         std::ofstream out(temp, std::ios::binary);
@@ -293,6 +310,8 @@ IngestResult ObjectIngestor::place_and_store(const ImportOptions& options,
     }
   } catch (...) {
     finish(false);
+    std::error_code ec;
+    if (!temp.empty()) fs::remove(temp, ec);  // e.g. the body broke off mid-object
     throw;
   }
   finish(true);

@@ -342,6 +342,9 @@ ArchiveOutcome Repository::archive_session(const std::shared_ptr<PrearcSession>&
   if (label.empty()) return fail("unable to deduce session label", false);
   const std::string subject = !rq.subject.empty() ? rq.subject : s->subject;
   if (subject.empty()) return fail("Unable to identify subject.", false);
+  // Both become directory names in the archive (§7.3 label characters).
+  if (!is_xnat_id(label)) return fail("Invalid session label: " + label, false);
+  if (!is_xnat_id(subject)) return fail("Invalid subject label: " + subject, false);
   if (s->scans.empty()) return fail("Empty sessions cannot be archived.", false);
 
   // Merge rules (§3.8, §11.1): every check runs before anything moves.

@@ -13,6 +13,7 @@
 
 #include "emulator.hpp"
 #include "http_util.hpp"
+#include "request_body.hpp"
 
 namespace xnatctl::emulator {
 
@@ -30,17 +31,27 @@ struct RequestContext {
   std::string session_id;  // the HTTP session this request is bound to
 
   const std::string& method() const { return request.getMethod(); }
-  // The request body, wrapped for --fault-reset-after-bytes. Read it once.
+  // The request body, checked against its declared length or chunked framing
+  // (request_body.hpp) and wrapped for --fault-reset-after-bytes. Read it once.
   // A request with neither Content-Length nor chunked encoding has no body (Poco would read
   // until the client closes, which never happens on a keep-alive connection).
   std::istream& body() {
     if (!body_) {
-      if (!request.getChunkedTransferEncoding() && !request.hasContentLength())
+      if (!request.getChunkedTransferEncoding() && !request.hasContentLength()) {
         body_ = std::make_unique<std::istringstream>(std::string());
-      else
-        body_ = emu.faults.wrap_body(request);
+      } else {
+        checked_body_ = std::make_unique<RequestBody>(request);
+        body_ = emu.faults.wrap_body(*checked_body_, request);
+      }
     }
     return *body_;
+  }
+  // Throws BrokenBody when a read of the body found it short or malformed: call before
+  // keeping anything made from it (a wrapping multipart or archive reader may have taken the
+  // error for the end of its data).
+  void require_intact_body() const {
+    if (checked_body_ && !checked_body_->intact())
+      throw BrokenBody("the request body was incomplete or malformed; nothing was stored");
   }
   // Segments from index `from` joined with '/' (the "remaining part" of a route, §1.1).
   std::string remainder(std::size_t from) const {
@@ -51,7 +62,8 @@ struct RequestContext {
   }
 
  private:
-  std::unique_ptr<std::istream> body_;
+  std::unique_ptr<RequestBody> checked_body_;
+  std::unique_ptr<std::istream> body_;  // reads checked_body_
 };
 
 // Reads an application/x-www-form-urlencoded body into ctx.params (request_router.cpp).

@@ -1,5 +1,6 @@
 #include "request_router.hpp"
 
+#include <Poco/Exception.h>
 #include <Poco/Net/HTTPCookie.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/NameValueCollection.h>
@@ -7,6 +8,7 @@
 
 #include <iostream>
 #include <optional>
+#include <set>
 
 #include "request_context.hpp"
 
@@ -52,21 +54,33 @@ class Router : public Poco::Net::HTTPRequestHandler {
       route(request, response);
     } catch (const ConnectionResetInjected&) {
       // The socket is gone on purpose; nothing to answer.
+    } catch (const BrokenBody& e) {
+      // What is left of the body cannot be read or skipped: answer, then close.
+      response.setKeepAlive(false);
+      if (!response.sent()) send_error(response, 400, e.what());
     } catch (const HttpError& e) {
-      if (!response.sent()) {
-        swallow_body(request, response, body_);
-        send_error(response, e.status, e.what());
-      }
+      answer_error(request, response, e.status, e.what());
+    } catch (const PathOutsideDataRoot& e) {
+      answer_error(request, response, 400, std::string("Invalid path: ") + e.what());
+    } catch (const Poco::SyntaxException&) {
+      // A malformed %-escape in the path or query (Poco::URI::decode).
+      answer_error(request, response, 400, "Bad Request: malformed URL encoding");
     } catch (const std::exception& e) {
-      if (emu_.config.verbose) std::cerr << "xnat-emulator: " << e.what() << "\n";
-      if (!response.sent()) {
-        swallow_body(request, response, body_);
-        send_error(response, 500, e.what());
-      }
+      // The detail (often a server path) goes to our log, not to the client.
+      std::cerr << "xnat-emulator: " + request.getMethod() + " " + request.getURI() + ": " +
+                       e.what() + "\n";
+      answer_error(request, response, 500, "Internal Server Error");
     }
   }
 
  private:
+  void answer_error(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                    int status, const std::string& message) {
+    if (response.sent()) return;
+    swallow_body(request, response, body_);
+    send_error(response, status, message);
+  }
+
   void route(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
     // Split the raw URI ourselves: segments are decoded one by one so an encoded '/' stays
     // inside its segment (Poco 1.11's URI has no raw-path accessor).
@@ -85,6 +99,15 @@ class Router : public Poco::Net::HTTPRequestHandler {
     const std::string raw_query = qmark == std::string::npos ? "" : target.substr(qmark + 1);
     // One << per line: the handler threads share stderr, and separate << calls interleave.
     if (emu_.config.verbose) std::cerr << request.getMethod() + " " + request.getURI() + "\n";
+
+    // Tomcat answers methods it does not know with 501; XNAT's resources only know these.
+    static const std::set<std::string> kMethods = {"GET", "HEAD",   "POST",
+                                                   "PUT", "DELETE", "OPTIONS"};
+    if (kMethods.count(request.getMethod()) == 0) {
+      response.setKeepAlive(false);
+      send_error(response, 501, "Method " + request.getMethod() + " is not implemented");
+      return;
+    }
 
     if (raw_path == "/app/template/Login.vm" || raw_path == "/login") {
       send_text(response, 200, "<html><body><h3>XNAT login (emulator)</h3></body></html>",

@@ -12,6 +12,9 @@ class RouterFactory : public Poco::Net::HTTPRequestHandlerFactory {
   explicit RouterFactory(Emulator& emu) : emu_(emu) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest& request) override;
+  // Tells every open HTTP connection to stop after aborting its current request (what
+  // Poco's HTTPServer::stopAll(true) does through the same event).
+  void stop_connections() { serverStopped(this, true); }
 
  private:
   Emulator& emu_;

@@ -1,5 +1,6 @@
 #include "resources.hpp"
 
+#include <Poco/Exception.h>
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/MessageHeader.h>
 #include <Poco/Net/NameValueCollection.h>
@@ -52,7 +53,7 @@ Resource& create_resource(RequestContext& ctx, ResourceOwner& owner, const std::
     r.format.clear();  // response format, not file format
   r.content = ctx.params.get_or("content", "");
   r.description = ctx.params.get_or("description", "");
-  r.dir = owner.resource_root / label;
+  r.dir = ctx.emu.storage.confined(owner.resource_root / label);
   if (!ctx.emu.storage.sink()) fs::create_directories(r.dir);
   return owner.resources->emplace(label, r).first->second;
 }
@@ -90,7 +91,7 @@ class ResourceUpload {
       extract(data, format, parent);
       return;
     }
-    const auto target = r_.dir / dest_rel;
+    const auto target = ctx_.emu.storage.confined(r_.dir / dest_rel);
     if (fs::exists(target) && !overwrite_) {
       duplicates_.push_back(dest_rel);
       drain(data);
@@ -103,6 +104,7 @@ class ResourceUpload {
     const auto temp = ctx_.emu.storage.temp_path();
     try {
       write_stream_to(data, temp);
+      ctx_.require_intact_body();  // a short body is not a complete file
       move_file(temp, target);
     } catch (...) {
       std::error_code ec;
@@ -119,9 +121,14 @@ class ResourceUpload {
   // rejects the whole archive with 400 and nothing is written (issue 4 §1).
   void extract(std::istream& data, ArchiveFormat format, const fs::path& parent) {
     const auto staging = ctx_.emu.storage.temp_path();
+    // A zip is spooled first: only its central directory says which entries are symlinks.
+    const auto spooled = ctx_.emu.storage.temp_path();
     fs::create_directories(staging);
     try {
-      read_archive_stream(data, format, [&](const ArchiveEntry& e, std::istream& entry_data) {
+      ArchiveLimits limits;
+      limits.max_bytes = ctx_.emu.config.max_extract_bytes;
+      limits.max_ratio = ctx_.emu.config.max_extract_ratio;
+      const EntryVisitor visit = [&](const ArchiveEntry& e, std::istream& entry_data) {
         if (e.kind == EntryKind::Symlink || e.kind == EntryKind::Hardlink ||
             e.kind == EntryKind::Other)
           throw HttpError(
@@ -130,14 +137,27 @@ class ResourceUpload {
           throw HttpError(400, "Archive entry " + e.path +
                                    " would be written outside the resource; nothing was extracted");
         if (e.kind == EntryKind::Directory) return;
-        write_stream_to(entry_data, staging / e.path);
-      });
+        try {
+          write_stream_to(entry_data, staging / e.path);
+        } catch (const fs::filesystem_error&) {
+          throw HttpError(400, "Archive entry " + e.path +
+                                   " clashes with another entry; nothing was extracted");
+        }
+      };
+      if (format == ArchiveFormat::Zip) {
+        write_stream_to(data, spooled);
+        ctx_.require_intact_body();
+        read_archive_file(spooled, format, visit, limits);
+      } else {
+        read_archive_stream(data, format, visit, limits);
+      }
+      ctx_.require_intact_body();
       std::vector<FileEntry> staged;
       Resource tmp;
       tmp.dir = staging;
       for (auto& f : files_of(tmp)) {
         const auto rel = (parent / f.rel).generic_string();
-        const auto target = r_.dir / rel;
+        const auto target = ctx_.emu.storage.confined(r_.dir / rel);
         if (fs::exists(target) && !overwrite_) {
           duplicates_.push_back(rel);
           continue;
@@ -145,13 +165,19 @@ class ResourceUpload {
         if (!ctx_.emu.storage.sink()) move_file(f.path, target);
       }
     } catch (const ArchiveReadError& e) {
-      fs::remove_all(staging);
+      clean_up(staging, spooled);
       throw HttpError(400, std::string("Unable to extract the uploaded archive: ") + e.what());
     } catch (...) {
-      fs::remove_all(staging);
+      clean_up(staging, spooled);
       throw;
     }
-    fs::remove_all(staging);
+    clean_up(staging, spooled);
+  }
+
+  static void clean_up(const fs::path& staging, const fs::path& spooled) {
+    std::error_code ec;
+    fs::remove_all(staging, ec);
+    fs::remove(spooled, ec);
   }
 
   RequestContext& ctx_;
@@ -180,16 +206,38 @@ class UploadPartHandler : public Poco::Net::PartHandler {
   std::string rel_;
 };
 
+void store_upload(RequestContext& ctx, Resource& resource, const std::string& rel);
+
 void upload_files(RequestContext& ctx, ResourceOwner& owner, const std::string& label,
                   const std::string& rel) {
   Resource* r = find_resource(owner, label);
+  const bool created = r == nullptr;
   if (!r) r = &create_resource(ctx, owner, label);  // auto-created on upload (§6.2)
-  ResourceUpload upload(ctx, *r);
+  try {
+    store_upload(ctx, *r, rel);
+  } catch (...) {
+    // A failed upload leaves no trace, not even the resource it would have created.
+    if (created) {
+      std::error_code ec;
+      fs::remove_all(r->dir, ec);
+      owner.resources->erase(label);
+    }
+    throw;
+  }
+}
+
+void store_upload(RequestContext& ctx, Resource& resource, const std::string& rel) {
+  ResourceUpload upload(ctx, resource);
   const auto type = to_lower(ctx.request.getContentType());
   if (type.rfind("multipart/form-data", 0) == 0) {
     Poco::Net::HTMLForm form;
     UploadPartHandler parts(upload, rel);
-    form.load(ctx.request, ctx.body(), parts);
+    try {
+      form.load(ctx.request, ctx.body(), parts);
+    } catch (const Poco::Exception&) {
+      ctx.require_intact_body();
+      throw HttpError(400, "malformed multipart/form-data body");
+    }
   } else {
     const auto length = ctx.request.getContentLength64();
     const bool has_body = ctx.request.getChunkedTransferEncoding() || length > 0;
@@ -243,7 +291,7 @@ void list_resources(RequestContext& ctx, ResourceOwner& owner) {
 
 void delete_file(RequestContext& ctx, const Resource& r, const std::string& rel) {
   if (!is_safe_relative_path(rel)) throw HttpError(400, "Invalid file path: " + rel);
-  const auto path = r.dir / rel;
+  const auto path = ctx.emu.storage.confined(r.dir / rel);
   if (!fs::exists(path)) {
     if (ctx.params.is_true("accept-not-found")) return send_text(ctx.response, 204, "");
     throw HttpError(404, "Unable to find file.");

@@ -4,13 +4,30 @@
 #include <Poco/MD5Engine.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <fstream>
 #include <stdexcept>
 
 namespace xnatctl::emulator {
 namespace fs = std::filesystem;
 
-Storage::Storage(fs::path root, bool sink) : root_(std::move(root)), sink_(sink) {}
+// Absolute and normalised once, so confined() can compare paths component by component.
+Storage::Storage(fs::path root, bool sink)
+    : root_(fs::absolute(std::move(root)).lexically_normal()), sink_(sink) {
+  if (!root_.has_filename()) root_ = root_.parent_path();  // "/data/" -> "/data"
+}
+
+const fs::path& Storage::confined(const fs::path& path) const {
+  const fs::path normal = path.lexically_normal();
+  auto n = normal.begin();
+  for (auto r = root_.begin(); r != root_.end(); ++r, ++n) {
+    if (n == normal.end() || *n != *r)
+      throw PathOutsideDataRoot("the path would leave the data directory");
+  }
+  if (n == normal.end() || n->empty())
+    throw PathOutsideDataRoot("the path would replace the data directory itself");
+  return path;
+}
 
 void Storage::prepare(bool reset) {
   fs::create_directories(root_);
@@ -30,13 +47,18 @@ void Storage::prepare(bool reset) {
 
 fs::path Storage::prearchive_session_dir(const std::string& project, const std::string& ts,
                                          const std::string& folder) const {
+  if (!is_safe_component(ts) || !is_safe_component(folder) ||
+      (!project.empty() && !is_safe_component(project)))
+    throw PathOutsideDataRoot("invalid prearchive location " + project + "/" + ts + "/" + folder);
   // Unassigned sessions have no project level (§3.4.9).
-  if (project.empty()) return root_ / "prearchive" / ts / folder;
-  return root_ / "prearchive" / project / ts / folder;
+  if (project.empty()) return confined(root_ / "prearchive" / ts / folder);
+  return confined(root_ / "prearchive" / project / ts / folder);
 }
 
 fs::path Storage::archive_session_dir(const std::string& project, const std::string& label) const {
-  return root_ / "archive" / project / "arc001" / label;
+  if (!is_safe_component(project) || !is_safe_component(label))
+    throw PathOutsideDataRoot("invalid archive location " + project + "/" + label);
+  return confined(root_ / "archive" / project / "arc001" / label);
 }
 
 fs::path Storage::temp_path() {
@@ -47,6 +69,13 @@ fs::path Storage::temp_path() {
 bool is_safe_component(const std::string& name) {
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
          name.find('\\') == std::string::npos && name.find('\0') == std::string::npos;
+}
+
+bool is_xnat_id(const std::string& id) {
+  if (id.empty() || id.size() > 255) return false;
+  for (unsigned char c : id)
+    if (!std::isalnum(c) && c != '_' && c != '-') return false;
+  return true;
 }
 
 bool is_safe_relative_path(const std::string& path) {

@@ -8,9 +8,15 @@
 
 #include <atomic>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 
 namespace xnatctl::emulator {
+
+// A storage path that would leave the data root (answered 400; nothing is written).
+struct PathOutsideDataRoot : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 class Storage {
  public:
@@ -27,6 +33,10 @@ class Storage {
                                             const std::string& label) const;
   // A fresh, unique temp path on the same file system as the tree (so rename() is atomic).
   std::filesystem::path temp_path();
+  // `path` itself when it lies inside the data root once "." and ".." are resolved (and no
+  // component is empty); throws PathOutsideDataRoot otherwise. Every path the emulator writes
+  // or deletes under is computed from request data, so each one goes through here.
+  const std::filesystem::path& confined(const std::filesystem::path& path) const;
 
  private:
   std::filesystem::path root_;
@@ -36,6 +46,10 @@ class Storage {
 
 // True if `name` is safe as one path component (no separators, not "."/"..").
 bool is_safe_component(const std::string& name);
+// XNAT's rule for project IDs and subject/session labels: letters, digits, '_' and '-' (the
+// characters its DICOM identifiers keep, reference §7.3; anything else it turns into '_'),
+// at most 255 of them, so every one is also a safe file name.
+bool is_xnat_id(const std::string& id);
 // True if a relative path has no "..", no absolute root and no empty components.
 bool is_safe_relative_path(const std::string& path);
 

@@ -142,6 +142,11 @@ int dispatch(const CommandRegistry& registry, const SplitArgs& split, const Valu
       return split.help || split.rest.empty() ? 0 : static_cast<int>(ExitCode::kUsage);
     }
     const std::string& word = split.rest[found.words];
+    if (!word.empty() && word[0] == '-') {
+      throw UsageError("unrecognised option '" + word + "'" +
+                       (found.path.empty() ? "" : " for '" + found.path + "'") + "; see 'xnatctl " +
+                       (found.path.empty() ? std::string() : found.path + " ") + "--help'");
+    }
     throw UsageError("unknown command '" + (found.path.empty() ? word : found.path + " " + word) +
                      "'; see 'xnatctl " + (found.path.empty() ? std::string() : found.path + " ") +
                      "--help'");
@@ -170,7 +175,7 @@ int dispatch(const CommandRegistry& registry, const SplitArgs& split, const Valu
   if (vm.count(kPositionalKey)) positionals = vm[kPositionalKey].as<std::vector<std::string>>();
 
   Invocation invocation(spec, split.globals, resolve(spec, vm, sources, split.globals),
-                        check_positionals(spec, std::move(positionals)), streams);
+                        check_positionals(spec, std::move(positionals)), streams, sources.config);
   return spec.run(invocation);
 }
 

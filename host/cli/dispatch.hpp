@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/command_registry.hpp"
+#include "cli/config_source.hpp"
 #include "cli/global_options.hpp"
 #include "cli/invocation.hpp"
 
@@ -17,6 +18,8 @@ struct ValueSources {
   std::function<std::optional<std::string>(const std::string& env_var)> environment;
   std::function<std::optional<std::string>(const std::string& profile_key, const GlobalOptions&)>
       profile;
+  // config.yaml of this process, handed to the command (Invocation::config()).
+  std::shared_ptr<ConfigSource> config;
 };
 
 ValueSources process_value_sources();  // getenv, no profile lookup

@@ -44,6 +44,7 @@ SplitArgs split_global_options(const std::vector<std::string>& args) {
     };
     std::string value;
     if (long_value("profile", value) || short_value('p', value)) {
+      if (value.empty()) throw UsageError("--profile needs a profile name, not an empty one");
       split.globals.profile = value;
     } else if (long_value("output", value) || short_value('o', value)) {
       if (value != "table" && value != "json") {

@@ -8,12 +8,19 @@ namespace xnatctl::host {
 
 Invocation::Invocation(const CommandSpec& spec, GlobalOptions globals,
                        std::map<std::string, std::vector<std::string>> values,
-                       std::vector<std::string> positionals, const Streams& streams)
+                       std::vector<std::string> positionals, const Streams& streams,
+                       std::shared_ptr<ConfigSource> config)
     : spec_(&spec),
       globals_(std::move(globals)),
       values_(std::move(values)),
       positionals_(std::move(positionals)),
-      streams_(streams) {}
+      streams_(streams),
+      config_(std::move(config)) {}
+
+ConfigSource& Invocation::config() const {
+  if (!config_) config_ = ConfigSource::for_process();
+  return *config_;
+}
 
 std::optional<std::string> Invocation::value(std::string_view name) const {
   const auto it = values_.find(std::string(name));
@@ -26,6 +33,9 @@ std::optional<long long> Invocation::integer(std::string_view name) const {
   if (!text) return std::nullopt;
   long long number = 0;
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), number);
+  if (ec == std::errc::result_out_of_range) {
+    throw UsageError("--" + std::string(name) + " is out of range: '" + *text + "'");
+  }
   if (ec != std::errc() || end != text->data() + text->size()) {
     throw UsageError("--" + std::string(name) + " needs a whole number, not '" + *text + "'");
   }

@@ -6,12 +6,14 @@
 
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cli/command_spec.hpp"
+#include "cli/config_source.hpp"
 
 namespace xnatctl::host {
 
@@ -25,7 +27,8 @@ class Invocation {
 
   Invocation(const CommandSpec& spec, GlobalOptions globals,
              std::map<std::string, std::vector<std::string>> values,
-             std::vector<std::string> positionals, const Streams& streams);
+             std::vector<std::string> positionals, const Streams& streams,
+             std::shared_ptr<ConfigSource> config = nullptr);
 
   const CommandSpec& spec() const { return *spec_; }
   const GlobalOptions& globals() const { return globals_; }
@@ -43,6 +46,9 @@ class Invocation {
   // Plugins receive views into these through the C ABI.
   const std::vector<std::string>* stored(std::string_view name) const;
 
+  // config.yaml as this process read it (once); see config_source.hpp.
+  ConfigSource& config() const;
+
   std::istream& in() const { return *streams_.in; }
   std::ostream& out() const { return *streams_.out; }
   std::ostream& err() const { return *streams_.err; }
@@ -53,6 +59,7 @@ class Invocation {
   std::map<std::string, std::vector<std::string>> values_;
   std::vector<std::string> positionals_;
   Streams streams_;
+  mutable std::shared_ptr<ConfigSource> config_;
 };
 
 }  // namespace xnatctl::host

@@ -33,7 +33,10 @@ config::Profile profile_from_options(const Invocation& invocation, const std::st
   profile.url = config::normalize_server_url(url);
   profile.verify_ssl = !invocation.flag("no-verify-ssl");
   if (auto timeout = invocation.integer("timeout")) {
-    if (*timeout <= 0) throw UsageError("--timeout must be a positive number of seconds");
+    if (*timeout <= 0 || *timeout > config::kMaxTimeoutSeconds) {
+      throw UsageError("--timeout must be a number of seconds between 1 and " +
+                       std::to_string(config::kMaxTimeoutSeconds));
+    }
     profile.timeout = *timeout;
   } else {
     profile.timeout = config::kDefaultTimeout.count();
@@ -75,7 +78,7 @@ void print_saved(const Invocation& invocation, const config::ConfigFile& file,
 }
 
 int run_init(Invocation& invocation) {
-  auto file = load_config_file();
+  auto file = load_config_file(invocation);
   const std::string name = invocation.globals().profile.value_or(config::kDefaultProfileName);
   std::optional<std::string> url = invocation.value("url");
   if (!url) {
@@ -104,7 +107,7 @@ int run_init(Invocation& invocation) {
 }
 
 int run_add_profile(Invocation& invocation) {
-  auto file = load_config_file();
+  auto file = load_config_file(invocation);
   const std::string name = invocation.positionals().at(0);
   auto url = invocation.value("url");
   if (!url) throw UsageError("config add-profile: --url is required");
@@ -120,7 +123,7 @@ int run_add_profile(Invocation& invocation) {
 }
 
 int run_remove_profile(Invocation& invocation) {
-  auto file = load_config_file();
+  auto file = load_config_file(invocation);
   const std::string name = invocation.positionals().at(0);
   if (!file.config().find(name)) {
     throw UsageError("profile '" + name + "' not found in " + file.path().string());
@@ -144,7 +147,7 @@ int run_remove_profile(Invocation& invocation) {
 }
 
 int run_use_context(Invocation& invocation) {
-  auto file = load_config_file();
+  auto file = load_config_file(invocation);
   const std::string name = invocation.positionals().at(0);
   if (!file.config().find(name)) {
     throw UsageError("profile '" + name + "' not found in " + file.path().string());
@@ -170,7 +173,7 @@ std::string source_name(config::ProfileSource source) {
 }
 
 int run_current_context(Invocation& invocation) {
-  auto file = load_config_file();
+  auto file = load_config_file(invocation);
   auto [name, source] = config::select_profile_name(file.config(), config::Environment::process(),
                                                     invocation.globals().profile);
   const auto format = output_format(invocation, file.config());
@@ -187,7 +190,7 @@ int run_current_context(Invocation& invocation) {
 }
 
 int run_show(Invocation& invocation) {
-  auto file = load_config_file();
+  auto file = load_config_file(invocation);
   const auto& config = file.config();
   auto [active, source] = config::select_profile_name(config, config::Environment::process(),
                                                       invocation.globals().profile);

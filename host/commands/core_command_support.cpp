@@ -11,6 +11,7 @@ namespace xnatctl::host {
 auth::ConnectOptions connect_options(const Invocation& invocation) {
   auth::ConnectOptions options;
   options.profile = invocation.globals().profile;
+  options.config_file = invocation.config().file();
   options.proxy = invocation.globals().proxy;
   options.no_proxy = invocation.globals().no_proxy;
   std::ostream* warnings = &invocation.err();
@@ -35,8 +36,8 @@ output::Format output_format(const Invocation& invocation, const config::Config&
   return output::resolve_format(invocation.globals().output, invocation.globals().quiet, config);
 }
 
-config::ConfigFile load_config_file() {
-  return config::ConfigFile::load(config::config_file_path(config::Environment::process()));
+config::ConfigFile load_config_file(const Invocation& invocation) {
+  return *invocation.config().file();
 }
 
 std::string read_secret_line(std::istream& in) {

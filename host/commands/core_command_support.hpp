@@ -22,8 +22,9 @@ auth::ConnectOptions connect_options(const Invocation& invocation);
 // --quiet > --output > config output_format > table.
 output::Format output_format(const Invocation& invocation, const config::Config& config);
 
-// The config file of this process (HOME / XDG_CONFIG_HOME), loaded and validated.
-config::ConfigFile load_config_file();
+// The config file of this process (HOME / XDG_CONFIG_HOME), loaded and validated once per
+// process (Invocation::config()); a copy, so commands that edit it may.
+config::ConfigFile load_config_file(const Invocation& invocation);
 
 // The first line of `in` without its line ending (for --password-stdin). Throws UsageError
 // when stdin is empty.

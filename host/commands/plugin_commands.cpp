@@ -16,7 +16,7 @@ namespace xnatctl::host {
 namespace {
 
 output::Format format_of(const Invocation& inv) {
-  return output_format(inv, load_config_file().config());
+  return output_format(inv, load_config_file(inv).config());
 }
 
 int list_plugins(const PluginCatalog& catalog, Invocation& inv) {
@@ -26,10 +26,10 @@ int list_plugins(const PluginCatalog& catalog, Invocation& inv) {
         p.state == PluginState::kEnabled || p.state == PluginState::kInitFailed ? p.desc()
                                                                                 : nullptr;
     writer.add({{"id", p.id},
-                {"state", std::string(to_string(p.state))},
+                {"state", std::string(to_string(p.shown_state()))},
                 {"version", d != nullptr ? d->version : ""},
                 {"origin", p.origin},
-                {"reason", p.reason},
+                {"reason", p.shown_reason()},
                 {"path", p.path.string()}});
   }
   writer.finish();
@@ -60,8 +60,8 @@ int plugin_info(const PluginCatalog& catalog, Invocation& inv) {
 
   Poco::JSON::Object info(Poco::JSON_PRESERVE_KEY_ORDER);
   info.set("id", p->id);
-  info.set("state", std::string(to_string(p->state)));
-  info.set("reason", p->reason);
+  info.set("state", std::string(to_string(p->shown_state())));
+  info.set("reason", p->shown_reason());
   info.set("path", p->path.string());
   info.set("origin", p->origin);
   Poco::JSON::Array::Ptr commands = new Poco::JSON::Array;
@@ -104,7 +104,8 @@ int plugin_info(const PluginCatalog& catalog, Invocation& inv) {
   }
   std::ostream& out = inv.out();
   out << p->id << " — " << (d != nullptr ? d->description : "(not opened)") << '\n';
-  out << "  state:   " << to_string(p->state) << (p->reason.empty() ? "" : " (" + p->reason + ")")
+  const std::string reason = p->shown_reason();
+  out << "  state:   " << to_string(p->shown_state()) << (reason.empty() ? "" : " (" + reason + ")")
       << '\n';
   if (d != nullptr)
     out << "  version: " << d->version << "  (plugin ABI " << d->abi_major << "." << d->abi_minor

@@ -6,6 +6,7 @@
 #include "xnatctl/cancel.hpp"
 #include "xnatctl/error.hpp"
 #include "xnatctl/http/errors.hpp"
+#include "xnatctl/http/header_safety.hpp"
 
 namespace xnatctl::host {
 namespace {
@@ -16,8 +17,12 @@ http::Request translate(const xc_http_request& in) {
   out.path = in.path != nullptr ? in.path : "/";
   for (size_t i = 0; i < in.query_count; ++i)
     out.query.emplace_back(in.query[i].key, in.query[i].value);
-  for (size_t i = 0; i < in.header_count; ++i)
+  for (size_t i = 0; i < in.header_count; ++i) {
+    // A CR/LF in a plugin's header would inject headers of its own.
+    http::require_no_control_characters("a plugin's HTTP header name", in.headers[i].key);
+    http::require_no_control_characters("a plugin's HTTP header value", in.headers[i].value);
     out.headers.emplace_back(in.headers[i].key, in.headers[i].value);
+  }
   out.authenticate = (in.flags & XC_HTTP_NO_AUTH) == 0;
   out.retry = (in.flags & XC_HTTP_NO_RETRY) == 0;
   out.retry_transient_400 = (in.flags & XC_HTTP_RETRY_IMPORT_400) != 0;

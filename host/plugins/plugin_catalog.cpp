@@ -4,8 +4,10 @@
 #include <set>
 
 #include "plugins/host_services.hpp"
+#include "plugins/init_failure_log.hpp"
 #include "plugins/plugin_command_adapter.hpp"
 #include "plugins/plugin_discovery.hpp"
+#include "plugins/plugin_trust.hpp"
 #include "xnatctl/config/environment.hpp"
 #include "xnatctl/config/paths.hpp"
 #include "xnatctl/error.hpp"
@@ -18,7 +20,28 @@ PluginRecord::~PluginRecord() = default;
 PluginRecord::PluginRecord(PluginRecord&&) noexcept = default;
 PluginRecord& PluginRecord::operator=(PluginRecord&&) noexcept = default;
 
-CatalogSettings default_catalog_settings(const std::vector<std::string>& cli_dirs) {
+PluginState PluginRecord::shown_state() const {
+  if (state == PluginState::kEnabled && !previous_init_failure.empty())
+    return PluginState::kInitFailed;
+  return state;
+}
+
+std::string PluginRecord::shown_reason() const {
+  if (state == PluginState::kEnabled && !previous_init_failure.empty())
+    return "init() failed when last used: " + previous_init_failure;
+  return reason;
+}
+
+namespace {
+
+bool administrator_location(const std::string& origin) {
+  return origin == "system" || origin == "install";
+}
+
+}  // namespace
+
+CatalogSettings default_catalog_settings(const std::vector<std::string>& cli_dirs,
+                                         std::shared_ptr<ConfigSource> user_config) {
   CatalogSettings settings;
   for (const auto& d : cli_dirs) settings.cli_dirs.emplace_back(d);
   // The administrator's files: the distribution-wide one, then the one of this install
@@ -26,14 +49,14 @@ CatalogSettings default_catalog_settings(const std::vector<std::string>& cli_dir
   settings.system_files.emplace_back("/etc/xnatctl/plugins.yaml");
   const fs::path prefixed = install_prefix() / "etc" / "xnatctl" / "plugins.yaml";
   if (prefixed != settings.system_files.front()) settings.system_files.push_back(prefixed);
-  // The same file the rest of xnatctl reads (HOME / XDG_CONFIG_HOME rules live in core).
-  settings.user_config = config::config_file_path(config::Environment::process());
+  // The same file, read once, that the rest of xnatctl uses.
+  settings.user_config = std::move(user_config);
   return settings;
 }
 
 PluginCatalog PluginCatalog::discover(const CatalogSettings& settings,
                                       std::vector<std::string>* warnings) {
-  const PluginPolicy policy = PluginPolicy::load(settings.system_files, settings.user_config,
+  const PluginPolicy policy = PluginPolicy::load(settings.system_files, settings.user_config.get(),
                                                  std::getenv("XNATCTL_DISABLE_PLUGINS"));
 
   DiscoveryInputs inputs;
@@ -54,21 +77,27 @@ PluginCatalog PluginCatalog::discover(const CatalogSettings& settings,
 
   PluginCatalog catalog;
   catalog.policy_ = policy;
-  std::set<std::string> seen;
+  const InitFailureLog init_failures = InitFailureLog::for_process();
+  std::set<std::string> loaded;  // ids already provided by a plugin that loaded
   for (const SearchDir& dir : plugin_search_dirs(inputs)) {
     for (PluginCandidate& candidate : scan_plugin_dir(dir)) {
       PluginRecord record;
       record.id = candidate.id;
       record.path = candidate.path;
       record.origin = candidate.origin;
-      if (!seen.insert(candidate.id).second) {
+      const PluginDecision decision = policy.decide(candidate.id);
+      if (loaded.count(candidate.id) != 0) {
         record.state = PluginState::kShadowed;
         record.reason = "a plugin with this id was found earlier in the search path";
-      } else if (const PluginDecision decision = policy.decide(candidate.id);
-                 decision.state != PluginState::kEnabled) {
+      } else if (decision.state != PluginState::kEnabled) {
         record.state = decision.state;
         record.reason = decision.reason;
-      } else if (const std::string unsafe = unsafe_location(candidate.path); !unsafe.empty()) {
+      } else if (decision.pinned && !administrator_location(candidate.origin)) {
+        record.state = PluginState::kDisabledBySystem;
+        record.reason =
+            "locked by the administrator: only loaded from the administrator's plugin "
+            "directories";
+      } else if (const std::string unsafe = untrusted_reason(candidate.path); !unsafe.empty()) {
         record.state = PluginState::kRefused;
         record.reason = unsafe;
       } else {
@@ -76,6 +105,11 @@ PluginCatalog PluginCatalog::discover(const CatalogSettings& settings,
         record.state = record.opened.state;
         record.reason =
             record.opened.state == PluginState::kEnabled ? decision.reason : record.opened.reason;
+        if (record.state == PluginState::kEnabled) {
+          loaded.insert(candidate.id);
+          if (auto failed = init_failures.failure(candidate.path))
+            record.previous_init_failure = *failed;
+        }
       }
       catalog.plugins_.push_back(std::move(record));
     }
@@ -118,10 +152,14 @@ void PluginCatalog::register_commands(CommandRegistry& registry, HostServices& s
 }
 
 const PluginRecord* PluginCatalog::find(const std::string& id) const {
+  // The one that loaded, else the first candidate that did not (it says why).
+  const PluginRecord* first = nullptr;
   for (const auto& p : plugins_) {
-    if (p.id == id && p.state != PluginState::kShadowed) return &p;
+    if (p.id != id || p.state == PluginState::kShadowed) continue;
+    if (p.state == PluginState::kEnabled) return &p;
+    if (first == nullptr) first = &p;
   }
-  return nullptr;
+  return first;
 }
 
 std::optional<TransportRef> PluginCatalog::transport(const std::string& name) {
@@ -160,8 +198,13 @@ void* PluginCatalog::ensure_initialised(PluginRecord& plugin, HostServices& serv
       plugin.state = PluginState::kInitFailed;
       plugin.reason = error.message[0] != '\0' ? error.message
                                                : "init() returned status " + std::to_string(status);
+      InitFailureLog::for_process().record(plugin.path, plugin.reason);
       throw Error("plugin '" + plugin.id + "' failed to initialise: " + plugin.reason);
     }
+  }
+  if (!plugin.previous_init_failure.empty()) {
+    InitFailureLog::for_process().clear(plugin.path);
+    plugin.previous_init_failure.clear();
   }
   plugin.initialised = true;
   init_order_.push_back(&plugin);

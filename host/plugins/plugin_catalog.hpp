@@ -26,6 +26,9 @@ struct PluginRecord {
   PluginState state = PluginState::kEnabled;
   std::string reason;
   OpenedPlugin opened;  // library + descriptor, only for plugins that were opened
+  // Set when an earlier run's init() of this very file failed (InitFailureLog): listed as
+  // "init failed", while its commands stay registered so the next use tries again.
+  std::string previous_init_failure;
   // Lazily initialised on first use (so --help and `plugin list` run no plugin code).
   bool initialised = false;
   void* context = nullptr;
@@ -36,6 +39,9 @@ struct PluginRecord {
   PluginRecord(PluginRecord&&) noexcept;
   PluginRecord& operator=(PluginRecord&&) noexcept;
   const xc_plugin_desc* desc() const { return opened.desc; }
+  // The state and reason `plugin list` and `plugin info` show.
+  PluginState shown_state() const;
+  std::string shown_reason() const;
 };
 
 struct TransportRef {
@@ -46,17 +52,20 @@ struct TransportRef {
 struct CatalogSettings {
   std::vector<std::filesystem::path> cli_dirs;  // --plugin-dir
   std::vector<std::filesystem::path> system_files;
-  std::optional<std::filesystem::path> user_config;
+  std::shared_ptr<ConfigSource> user_config;  // config.yaml, read once for the whole process
 };
 
 // Settings for this process: system files under /etc and <prefix>/etc, the user's config,
 // and the environment.
-CatalogSettings default_catalog_settings(const std::vector<std::string>& cli_dirs);
+CatalogSettings default_catalog_settings(const std::vector<std::string>& cli_dirs,
+                                         std::shared_ptr<ConfigSource> user_config);
 
 class PluginCatalog {
  public:
   // Applies the policy, opens enabled candidates in search order (sequentially, on this
-  // thread), validates them, and rejects duplicates. Never throws for a bad plugin: every
+  // thread), validates them, and shadows later duplicates of a plugin that loaded (one that
+  // failed shadows nothing). A plugin the administrator locked is only taken from the
+  // administrator's locations. Never throws for a bad plugin: every
   // problem becomes the plugin's state and reason. Throws Error for a malformed policy file.
   static PluginCatalog discover(const CatalogSettings& settings,
                                 std::vector<std::string>* warnings);

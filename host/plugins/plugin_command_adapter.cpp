@@ -65,7 +65,7 @@ CommandSpec adapt_plugin_command(PluginCatalog& catalog, PluginRecord& plugin,
   const xc_command_desc* command = &desc;
   spec.run = [&catalog, record, command, &services](Invocation& inv) {
     void* context = catalog.ensure_initialised(*record, services);
-    const config::ConfigFile config = load_config_file();
+    const config::ConfigFile config = load_config_file(inv);
     services.set_connector([&inv] { return auth::connect(connect_options(inv)); });
     auto wrapped = services.wrap(inv, output_format(inv, config.config()));
     xc_error error{};

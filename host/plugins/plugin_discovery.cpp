@@ -1,6 +1,5 @@
 #include "plugins/plugin_discovery.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,17 +45,6 @@ std::vector<PluginCandidate> scan_plugin_dir(const SearchDir& dir) {
   std::sort(found.begin(), found.end(),
             [](const auto& a, const auto& b) { return a.path < b.path; });
   return found;
-}
-
-std::string unsafe_location(const fs::path& path) {
-  for (const fs::path& p : {path, path.parent_path()}) {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) != 0) return "cannot stat " + p.string();
-    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-      return p.string() + " is writable by group or others";
-    }
-  }
-  return {};
 }
 
 bool running_privileged() {

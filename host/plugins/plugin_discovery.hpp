@@ -7,7 +7,8 @@
 //   4. the administrator's search_paths     origin "system"
 //   5. <prefix>/lib/.../xnatctl/plugins, found from the executable's own location (never
 //      the working directory)                origin "install"
-// 1–3 are user-supplied: they are skipped when running as root or set-uid (so an
+// 4–5 are the administrator's locations: a plugin the administrator locked is only taken from
+// there. 1–3 are user-supplied: they are skipped when running as root or set-uid (so an
 // environment variable cannot make a privileged process run someone's code) and when the
 // administrator set `user_paths: false`.
 
@@ -42,10 +43,6 @@ std::vector<SearchDir> plugin_search_dirs(const DiscoveryInputs& inputs);
 
 // Plugin files (*.so) directly inside `dir`, sorted by name. Missing dirs yield nothing.
 std::vector<PluginCandidate> scan_plugin_dir(const SearchDir& dir);
-
-// Non-empty (the reason) when `path` or its directory is writable by group or others:
-// anyone who can write there could replace our code.
-std::string unsafe_location(const std::filesystem::path& path);
 
 // Whether this process runs with privileges (effective uid 0 or set-uid/set-gid).
 bool running_privileged();

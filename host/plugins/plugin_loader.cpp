@@ -1,5 +1,7 @@
 #include "plugins/plugin_loader.hpp"
 
+#include <dlfcn.h>
+
 #include <cstddef>
 #include <set>
 
@@ -118,20 +120,23 @@ std::string validate_descriptor(const xc_plugin_desc* d, const std::string& expe
 
 OpenedPlugin open_plugin(const std::filesystem::path& path, const std::string& expected_id) {
   OpenedPlugin opened;
-  boost::dll::fs::error_code ec;
-  opened.library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
-                      ec);
-  if (ec) {
-    opened.reason = "cannot open: " + ec.message();
+  // dlopen itself rather than Boost.DLL: its error code drops dlerror()'s text, which is the
+  // one thing that says why ("invalid ELF header", "undefined symbol: ...").
+  opened.library = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (opened.library == nullptr) {
+    const char* why = ::dlerror();
+    opened.reason = std::string("cannot open: ") + (why != nullptr ? why : "dlopen failed");
     return opened;
   }
-  if (!opened.library.has(XC_PLUGIN_ENTRY_SYMBOL)) {
+  using Entry = const xc_plugin_desc* (*)(uint16_t, uint16_t);
+  ::dlerror();
+  void* symbol = ::dlsym(opened.library, XC_PLUGIN_ENTRY_SYMBOL);
+  if (symbol == nullptr) {
     opened.reason =
         std::string("not an xnatctl plugin: no '") + XC_PLUGIN_ENTRY_SYMBOL + "' symbol";
     return opened;
   }
-  auto& entry =
-      opened.library.get<const xc_plugin_desc*(uint16_t, uint16_t)>(XC_PLUGIN_ENTRY_SYMBOL);
+  const auto entry = reinterpret_cast<Entry>(symbol);
   opened.desc = entry(XC_ABI_MAJOR, XC_ABI_MINOR);
   opened.reason = validate_descriptor(opened.desc, expected_id, &opened.state);
   return opened;

@@ -3,7 +3,6 @@
 // Opens one plugin library and validates its descriptor. Opening runs the library's global
 // constructors, so callers only ever open candidates the policy enabled.
 
-#include <boost/dll/shared_library.hpp>
 #include <filesystem>
 #include <string>
 
@@ -15,9 +14,9 @@ namespace xnatctl::host {
 struct OpenedPlugin {
   PluginState state = PluginState::kFailedToOpen;
   std::string reason;
-  // Kept alive for the whole process: plugins are never unloaded while it runs, because
-  // their threads, callbacks and static data may still be referenced (see ABI.md).
-  boost::dll::shared_library library;
+  // The dlopen handle. Never closed: plugins are never unloaded while the process runs,
+  // because their threads, callbacks and static data may still be referenced (see ABI.md).
+  void* library = nullptr;
   const xc_plugin_desc* desc = nullptr;
 };
 

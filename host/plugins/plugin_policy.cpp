@@ -5,6 +5,7 @@
 #include <boost/algorithm/string/classification.hpp>
 #include <boost/algorithm/string/split.hpp>
 
+#include "plugins/plugin_trust.hpp"
 #include "xnatctl/error.hpp"
 
 namespace xnatctl::host {
@@ -26,13 +27,27 @@ std::set<std::string> id_list(const YAML::Node& node, const std::filesystem::pat
 // value of the wrong type (`locked: maybe`, a list where a setting string belongs), becomes
 // the same one-line usage error naming the file and the line.
 template <typename Read>
-void read_policy_file(const std::filesystem::path& file, Read&& read) {
+void read_policy_document(const std::filesystem::path& file, const YAML::Node& document,
+                          Read&& read) {
   try {
-    if (const YAML::Node section = YAML::LoadFile(file.string())["plugins"]) read(section);
+    if (!document.IsMap()) return;
+    if (const YAML::Node section = document["plugins"]) read(section);
   } catch (const YAML::Exception& e) {
     throw Error(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg,
                 ExitCode::kUsage);
   }
+}
+
+template <typename Read>
+void read_policy_file(const std::filesystem::path& file, Read&& read) {
+  YAML::Node document;
+  try {
+    document = YAML::LoadFile(file.string());
+  } catch (const YAML::Exception& e) {
+    throw Error(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg,
+                ExitCode::kUsage);
+  }
+  read_policy_document(file, document, std::forward<Read>(read));
 }
 
 void read_lists(const YAML::Node& section, const std::filesystem::path& file,
@@ -63,12 +78,15 @@ void read_settings(const YAML::Node& section, const std::filesystem::path& file,
 }  // namespace
 
 PluginPolicy PluginPolicy::load(const std::vector<std::filesystem::path>& system_files,
-                                const std::optional<std::filesystem::path>& user_config,
-                                const char* env_disable) {
+                                ConfigSource* user_config, const char* env_disable) {
   PluginPolicy policy;
   for (const auto& file : system_files) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec)) continue;
+    if (const std::string why = untrusted_reason(file); !why.empty()) {
+      // Fail closed: obeying a policy anyone could have edited would make it theirs.
+      throw Error("refusing the plugin policy " + file.string() + ": " + why, ExitCode::kUsage);
+    }
     policy.system_files_read_.push_back(file);
     read_policy_file(file, [&](const YAML::Node& section) {
       read_lists(section, file, policy.system_);
@@ -88,12 +106,12 @@ PluginPolicy PluginPolicy::load(const std::vector<std::filesystem::path>& system
       }
     });
   }
-  if (user_config) {
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(*user_config, ec)) {
-      read_policy_file(*user_config, [&](const YAML::Node& section) {
-        read_lists(section, *user_config, policy.user_);
-        read_settings(section, *user_config, policy.settings_);
+  if (user_config != nullptr) {
+    if (const auto& document = user_config->document()) {
+      const std::filesystem::path& file = user_config->path();
+      read_policy_document(file, *document, [&](const YAML::Node& section) {
+        read_lists(section, file, policy.user_);
+        read_settings(section, file, policy.settings_);
       });
     }
   }
@@ -129,9 +147,10 @@ PluginDecision PluginPolicy::decide(const std::string& id) const {
   if (locked) {
     if (system_says) {
       system_says->reason += " (locked)";
+      system_says->pinned = true;
       return *system_says;
     }
-    return PluginDecision{PluginState::kEnabled, "locked on by the administrator"};
+    return PluginDecision{PluginState::kEnabled, "locked on by the administrator", true};
   }
 
   const bool user_enables = user_.enabled && user_.enabled->count(id) != 0;

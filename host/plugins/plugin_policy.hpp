@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/config_source.hpp"
 #include "plugins/plugin_state.hpp"
 
 namespace xnatctl::host {
@@ -24,6 +25,9 @@ namespace xnatctl::host {
 struct PluginDecision {
   PluginState state = PluginState::kEnabled;
   std::string reason;  // empty when enabled for no particular reason
+  // Locked by the administrator: the plugin is only taken from the administrator's locations
+  // (search_paths and the install dir), never from a user-supplied one.
+  bool pinned = false;
 };
 
 class PluginPolicy {
@@ -35,9 +39,11 @@ class PluginPolicy {
 
   // Reads each existing system file (later files add to earlier ones) and the user's config.
   // Malformed files are errors naming the file: a broken policy must not silently allow all.
+  // So is a system file that someone other than root or the caller could have written (see
+  // plugin_trust.hpp): it is refused, not obeyed.
+  // The user's config comes as this process read it (its `plugins:` section only).
   static PluginPolicy load(const std::vector<std::filesystem::path>& system_files,
-                           const std::optional<std::filesystem::path>& user_config,
-                           const char* env_disable);
+                           ConfigSource* user_config, const char* env_disable);
 
   PluginDecision decide(const std::string& id) const;
 

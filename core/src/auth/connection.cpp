@@ -30,7 +30,9 @@ NetworkPlan plan_network(const config::ResolvedProfile& profile, const ConnectOp
 }
 
 config::ResolvedProfile resolve(const ConnectOptions& options, config::ConfigFile* file_out) {
-  auto file = config::ConfigFile::load(config::config_file_path(options.env));
+  config::ConfigFile file = options.config_file
+                                ? *options.config_file
+                                : config::ConfigFile::load(config::config_file_path(options.env));
   auto profile = config::resolve_profile(file, options.env, options.profile);
   if (file_out != nullptr) *file_out = std::move(file);
   return profile;

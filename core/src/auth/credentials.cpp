@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "xnatctl/error.hpp"
+#include "xnatctl/http/header_safety.hpp"
 
 namespace xnatctl::auth {
 
@@ -47,7 +48,12 @@ Credentials resolve_credentials(const CredentialInputs& inputs,
   std::optional<std::string> username = inputs.username ? inputs.username : profile.username;
   std::optional<std::string> password = inputs.password ? inputs.password : profile.password;
   if (!username || !password) {
-    if (prompter == nullptr || !prompter->available()) {
+    const bool nobody_to_ask = prompter == nullptr || !prompter->available();
+    if (nobody_to_ask && !username && password) {
+      throw AuthError("no user name for profile '" + profile.name + "' (" + profile.url +
+                      "): pass --username, set XNAT_USER, or add username to the profile");
+    }
+    if (nobody_to_ask) {
       throw AuthError("no credentials for profile '" + profile.name + "' (" + profile.url +
                       ") and no terminal to ask: set XNAT_USER and XNAT_PASS, pass "
                       "--password-stdin, or run 'xnatctl auth login' interactively");
@@ -56,6 +62,7 @@ Credentials resolve_credentials(const CredentialInputs& inputs,
     if (!password) password = prompter->ask_secret("Password for " + *username);
   }
   if (username->empty()) throw AuthError("empty username for " + profile.url);
+  http::require_no_control_characters("the user name", *username);
   return {*username, *password};
 }
 

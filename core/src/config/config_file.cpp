@@ -1,9 +1,11 @@
 #include "xnatctl/config/config_file.hpp"
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "xnatctl/config/private_file.hpp"
+#include "xnatctl/config/resolve.hpp"
 #include "xnatctl/error.hpp"
 
 namespace xnatctl::config {
@@ -69,6 +71,22 @@ class ProfileReader {
   std::string name_;
 };
 
+// yaml-cpp keeps the first of two equal keys and says nothing; a config where `url:` appears
+// twice means something else than its author thinks, so it is an error.
+void reject_duplicate_keys(const std::filesystem::path& path, const YAML::Node& node) {
+  if (node.IsSequence()) {
+    for (const auto& item : node) reject_duplicate_keys(path, item);
+    return;
+  }
+  if (!node.IsMap()) return;
+  std::set<std::string> seen;
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    if (!seen.insert(key).second) invalid(path, entry.first, "key '" + key + "' is given twice");
+    reject_duplicate_keys(path, entry.second);
+  }
+}
+
 Config parse(const std::filesystem::path& path, const YAML::Node& root) {
   Config config;
   if (!root || root.IsNull()) return config;
@@ -97,27 +115,72 @@ Config parse(const std::filesystem::path& path, const YAML::Node& root) {
     }
     if (!body.IsMap()) invalid(path, body, "profile '" + profile.name + "' must be a mapping");
     ProfileReader read(path, body, profile.name);
-    profile.url = read.text("url");
-    profile.username = read.text("username");
-    profile.password = read.text("password");
-    profile.verify_ssl = read.boolean("verify_ssl");
-    profile.timeout = read.integer("timeout");
-    if (profile.timeout && *profile.timeout <= 0) {
-      invalid(path, body["timeout"], "profiles." + profile.name + ".timeout must be positive");
+    for (const ProfileKey& key : profile_keys()) {
+      const std::string name(key.name);
+      std::visit(
+          [&](auto field) {
+            using Field = decltype(field);
+            if constexpr (std::is_same_v<Field, ProfileKey::Text>) {
+              profile.*field = read.text(name.c_str());
+            } else if constexpr (std::is_same_v<Field, ProfileKey::Flag>) {
+              profile.*field = read.boolean(name.c_str());
+            } else {
+              profile.*field = read.integer(name.c_str());
+            }
+          },
+          key.field);
     }
-    profile.default_project = read.text("default_project");
-    profile.workers = read.integer("workers");
-    profile.overwrite = read.text("overwrite");
-    profile.direct_archive = read.boolean("direct_archive");
-    profile.archive_mode = read.text("archive_mode");
-    profile.proxy = read.text("proxy");
-    profile.ca_bundle = read.text("ca_bundle");
+    if (profile.timeout && (*profile.timeout <= 0 || *profile.timeout > kMaxTimeoutSeconds)) {
+      invalid(path, body["timeout"],
+              "profiles." + profile.name + ".timeout must be between 1 and " +
+                  std::to_string(kMaxTimeoutSeconds) + " seconds");
+    }
     config.profiles.push_back(std::move(profile));
   }
   return config;
 }
 
+constexpr ProfileKey kProfileKeys[] = {
+    {"url", &Profile::url},
+    {"username", &Profile::username, false},
+    {"password", &Profile::password, false},
+    {"verify_ssl", &Profile::verify_ssl},
+    {"timeout", &Profile::timeout},
+    {"default_project", &Profile::default_project},
+    {"workers", &Profile::workers},
+    {"overwrite", &Profile::overwrite},
+    {"direct_archive", &Profile::direct_archive},
+    {"archive_mode", &Profile::archive_mode},
+    {"proxy", &Profile::proxy, false},  // may hold proxy credentials
+    {"ca_bundle", &Profile::ca_bundle, false},
+};
+
 }  // namespace
+
+std::span<const ProfileKey> profile_keys() {
+  return kProfileKeys;
+}
+
+std::optional<std::string> profile_text(const Profile& profile, std::string_view key) {
+  for (const ProfileKey& k : profile_keys()) {
+    if (k.name != key) continue;
+    return std::visit(
+        [&](auto field) -> std::optional<std::string> {
+          const auto& value = profile.*field;
+          if (!value) return std::nullopt;
+          using Value = std::decay_t<decltype(*value)>;
+          if constexpr (std::is_same_v<Value, bool>) {
+            return *value ? "true" : "false";
+          } else if constexpr (std::is_same_v<Value, std::string>) {
+            return *value;
+          } else {
+            return std::to_string(*value);
+          }
+        },
+        k.field);
+  }
+  return std::nullopt;
+}
 
 const Profile* Config::find(const std::string& name) const {
   for (const auto& profile : profiles) {
@@ -127,20 +190,37 @@ const Profile* Config::find(const std::string& name) const {
 }
 
 ConfigFile ConfigFile::load(const std::filesystem::path& path) {
-  ConfigFile file;
-  file.path_ = path;
+  return from_document(path, read_document(path));
+}
+
+std::optional<YAML::Node> ConfigFile::read_document(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw UsageError("cannot read config file " + path.string() + ": " + ec.message());
+  if (!std::filesystem::exists(status)) return std::nullopt;
+  if (std::filesystem::is_directory(status))
+    throw UsageError("cannot read config file " + path.string() + ": it is a directory");
   std::ifstream in(path);
-  if (!in) {
-    if (std::filesystem::exists(path)) throw UsageError("cannot read config file " + path.string());
-    file.root_ = YAML::Node(YAML::NodeType::Map);
-    return file;
-  }
-  file.exists_ = true;
+  if (!in) throw UsageError("cannot read config file " + path.string());
+  YAML::Node root;
   try {
-    file.root_ = YAML::Load(in);
+    root = YAML::Load(in);
   } catch (const YAML::ParserException& e) {
     throw UsageError(where(path, e.mark) + ": " + e.msg);
+  } catch (const std::exception& e) {
+    throw UsageError("cannot read config file " + path.string() + ": " + e.what());
   }
+  reject_duplicate_keys(path, root);
+  return root;
+}
+
+ConfigFile ConfigFile::from_document(const std::filesystem::path& path,
+                                     const std::optional<YAML::Node>& document) {
+  ConfigFile file;
+  file.path_ = path;
+  file.exists_ = document.has_value();
+  if (document) file.root_ = *document;
   if (!file.root_ || file.root_.IsNull()) file.root_ = YAML::Node(YAML::NodeType::Map);
   file.reparse();
   return file;
@@ -157,21 +237,13 @@ void ConfigFile::set_default_profile(const std::string& name) {
 
 void ConfigFile::put_profile(const Profile& profile) {
   YAML::Node node = root_["profiles"][profile.name];
-  auto put = [&](const char* key, const auto& value) {
-    if (value) node[key] = *value;
-  };
-  put("url", profile.url);
-  put("username", profile.username);
-  put("password", profile.password);
-  put("verify_ssl", profile.verify_ssl);
-  put("timeout", profile.timeout);
-  put("default_project", profile.default_project);
-  put("workers", profile.workers);
-  put("overwrite", profile.overwrite);
-  put("direct_archive", profile.direct_archive);
-  put("archive_mode", profile.archive_mode);
-  put("proxy", profile.proxy);
-  put("ca_bundle", profile.ca_bundle);
+  for (const ProfileKey& key : profile_keys()) {
+    std::visit(
+        [&](auto field) {
+          if (const auto& value = profile.*field) node[std::string(key.name)] = *value;
+        },
+        key.field);
+  }
   reparse();
 }
 

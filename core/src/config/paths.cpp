@@ -18,4 +18,11 @@ std::filesystem::path token_cache_directory(const Environment& env) {
   return config_directory(env) / "sessions";
 }
 
+std::filesystem::path state_directory(const Environment& env) {
+  if (auto xdg = env.get("XDG_STATE_HOME")) return std::filesystem::path(*xdg) / "xnatctl";
+  if (auto home = env.get("HOME"))
+    return std::filesystem::path(*home) / ".local" / "state" / "xnatctl";
+  throw Error("cannot locate the state directory: neither HOME nor XDG_STATE_HOME is set");
+}
+
 }  // namespace xnatctl::config

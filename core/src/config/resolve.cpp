@@ -5,6 +5,7 @@
 
 #include "xnatctl/config/url.hpp"
 #include "xnatctl/error.hpp"
+#include "xnatctl/http/header_safety.hpp"
 
 namespace xnatctl::config {
 
@@ -35,12 +36,16 @@ ResolvedProfile resolve_profile(const ConfigFile& file, const Environment& env,
   std::tie(resolved.name, resolved.name_source) =
       select_profile_name(config, env, command_line_profile);
   const Profile* profile = config.find(resolved.name);
-  const bool explicit_name = resolved.name_source == ProfileSource::kCommandLine ||
-                             resolved.name_source == ProfileSource::kEnvironment;
-  if (profile == nullptr && explicit_name) {
-    throw UsageError(
-        "profile '" + resolved.name + "' not found in " + file.path().string() +
-        (resolved.name_source == ProfileSource::kEnvironment ? " (from XNAT_PROFILE)" : ""));
+  // Any named profile must exist; only the built-in "default" may be synthesised from XNAT_URL.
+  if (profile == nullptr && resolved.name_source != ProfileSource::kBuiltIn) {
+    std::string there;
+    for (const auto& p : config.profiles) there += (there.empty() ? "" : ", ") + p.name;
+    const char* from = resolved.name_source == ProfileSource::kEnvironment ? " (from XNAT_PROFILE)"
+                       : resolved.name_source == ProfileSource::kConfigDefault
+                           ? " (from default_profile)"
+                           : "";
+    throw UsageError("profile '" + resolved.name + "' not found in " + file.path().string() + from +
+                     "; " + (there.empty() ? "it has no profiles" : "profiles there: " + there));
   }
   resolved.in_config = profile != nullptr;
   Profile empty;
@@ -67,8 +72,10 @@ ResolvedProfile resolve_profile(const ConfigFile& file, const Environment& env,
   if (p.timeout) resolved.timeout = std::chrono::seconds(*p.timeout);
   if (auto text = env.get("XNAT_TIMEOUT")) {
     Poco::Int64 seconds = 0;
-    if (!Poco::NumberParser::tryParse64(Poco::trim(*text), seconds) || seconds <= 0) {
-      throw UsageError("XNAT_TIMEOUT must be a positive number of seconds, not '" + *text + "'");
+    if (!Poco::NumberParser::tryParse64(Poco::trim(*text), seconds) || seconds <= 0 ||
+        seconds > kMaxTimeoutSeconds) {
+      throw UsageError("XNAT_TIMEOUT must be a number of seconds between 1 and " +
+                       std::to_string(kMaxTimeoutSeconds) + ", not '" + *text + "'");
     }
     resolved.timeout = std::chrono::seconds(seconds);
   }
@@ -80,6 +87,11 @@ ResolvedProfile resolve_profile(const ConfigFile& file, const Environment& env,
   resolved.password = env.get("XNAT_PASS");
   if (!resolved.password) resolved.password = p.password;
   resolved.token = env.get("XNAT_TOKEN");
+  // Both become header values (Cookie, Basic): a line break would inject a header.
+  if (resolved.token) http::require_no_control_characters("XNAT_TOKEN", *resolved.token);
+  if (resolved.username)
+    http::require_no_control_characters("the user name (XNAT_USER or the profile)",
+                                        *resolved.username);
 
   resolved.default_project = p.default_project;
   resolved.workers = p.workers;

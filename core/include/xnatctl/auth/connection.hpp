@@ -24,7 +24,9 @@ namespace xnatctl::auth {
 struct ConnectOptions {
   config::Environment env = config::Environment::process();
   std::optional<std::string> profile;  // --profile; XNAT_PROFILE is read from env
-  CredentialInputs credentials;        // --username / --password-stdin, when a command has them
+  // config.yaml as this process already read it; null = read it from options.env's path.
+  std::shared_ptr<const config::ConfigFile> config_file;
+  CredentialInputs credentials;  // --username / --password-stdin, when a command has them
   // Who answers when credentials are missing; null = nobody (an error instead of a prompt).
   std::shared_ptr<Prompter> prompter = std::make_shared<TerminalPrompter>();
   bool use_token_cache = true;                  // read and write the per-profile token cache

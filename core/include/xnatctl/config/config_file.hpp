@@ -8,7 +8,10 @@
 
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 namespace xnatctl::config {
@@ -29,6 +32,23 @@ struct Profile {
   std::optional<std::string> ca_bundle;  // PEM file or hashed directory of trusted CAs
 };
 
+// Every key a profile may hold, once: config_file.cpp reads and writes profiles through this
+// table, and the host turns the keys marked `option_default` into option defaults. A new
+// profile key is a field above plus one row in kProfileKeys (config_file.cpp).
+struct ProfileKey {
+  using Text = std::optional<std::string> Profile::*;
+  using Flag = std::optional<bool> Profile::*;
+  using Number = std::optional<long long> Profile::*;
+  std::string_view name;
+  std::variant<Text, Flag, Number> field;
+  // False for credentials: they are never option defaults and never reach plugins.
+  bool option_default = true;
+};
+std::span<const ProfileKey> profile_keys();
+// The profile's value for `key` as text ("true"/"false" for flags), or nullopt when unset or
+// not a key of the table.
+std::optional<std::string> profile_text(const Profile& profile, std::string_view key);
+
 struct Config {
   std::optional<std::string> default_profile;
   std::optional<std::string> output_format;
@@ -40,12 +60,21 @@ struct Config {
 class ConfigFile {
  public:
   // Reads and validates the file. A missing file is an empty configuration. A malformed one
-  // throws xnatctl::UsageError with one line naming the file and the line.
+  // (also: a directory, a symlink loop, a key given twice) throws xnatctl::UsageError with
+  // one line naming the file and the line.
   static ConfigFile load(const std::filesystem::path& path);
+  // The two halves of load(): the YAML document alone (nullopt when there is no file), and
+  // the validation of such a document. The host reads its `plugins:` section from the
+  // document even when a profile in it is invalid.
+  static std::optional<YAML::Node> read_document(const std::filesystem::path& path);
+  static ConfigFile from_document(const std::filesystem::path& path,
+                                  const std::optional<YAML::Node>& document);
 
   const std::filesystem::path& path() const { return path_; }
   bool exists() const { return exists_; }
   const Config& config() const { return config_; }
+  // The parsed YAML document, for sections read elsewhere (the plugin policy's `plugins:`).
+  const YAML::Node& document() const { return root_; }
 
   void set_default_profile(const std::string& name);
   // Adds the profile or replaces the keys it sets (unset optionals leave keys alone).

@@ -16,6 +16,9 @@ namespace xnatctl::config {
 
 // 6 h, the Python tool's default: long enough for one large archive per request.
 inline constexpr std::chrono::seconds kDefaultTimeout{21600};
+// The longest timeout accepted anywhere (XNAT_TIMEOUT, a profile, --timeout): its milliseconds
+// still fit the 32-bit ints that poll(2) and socket timeouts are computed in (~24 days).
+inline constexpr long long kMaxTimeoutSeconds = 2147483;
 // A dead host should fail in seconds, not hours.
 inline constexpr std::chrono::seconds kDefaultConnectTimeout{30};
 inline constexpr const char* kDefaultProfileName = "default";
