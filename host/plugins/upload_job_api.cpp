@@ -23,7 +23,6 @@ struct HostBody {
   std::unique_ptr<upload::ByteSource> source;
   std::mutex counted_mutex;
   std::map<std::size_t, std::uint64_t> counted;  // file index -> payload bytes reported
-  bool closed = false;
 };
 
 namespace {
