@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config ccache
   libboost-dev libboost-program-options-dev
   libpoco-dev libssl-dev libdcmtk-dev dcmtk libyaml-cpp-dev libarchive-dev catch2
   # test peers and test data nobody on the team wrote

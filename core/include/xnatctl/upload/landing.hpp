@@ -1,0 +1,63 @@
+#pragma once
+
+// Where an upload's session ends up on the server, for the REST transports (C-STORE receivers
+// decide for themselves). The host runs these steps around a transport's upload(), so
+// transports only send bytes:
+//   prepare_landing  before anything is sent: the project exists, and what an existing
+//                    session of that label means for --overwrite (may re-target the job);
+//   land             after the transport returns: commit the session at once (unless
+//                    --no-commit), then find where it really is and say so;
+//   verify           --verify / `session verify`: the server's scans and file catalogs
+//                    against what was sent.
+// Server behaviour: xnat-server-api.md §3.10-§3.11, §4.5, §5, §11.
+
+#include <string>
+#include <vector>
+
+#include "xnatctl/http/client.hpp"
+#include "xnatctl/upload/job.hpp"
+#include "xnatctl/upload/results.hpp"
+
+namespace xnatctl::upload {
+
+struct LandingPlan {
+  bool session_exists = false;  // the label was already in the project's archive
+  // Sent to the prearchive and archived afterwards through /data/services/archive with the
+  // user's --overwrite: Direct-Archive onto an existing label would fall back to the
+  // prearchive (§11.3) and per-batch archiving would race.
+  bool archive_after = false;
+};
+
+// Checks the project exists (XNAT routes an unknown project to Unassigned and answers 200),
+// and what an existing session means: --overwrite none refuses (nothing sent, the session left
+// untouched), append/delete re-target `job` to the prearchive with archive_after set. Throws
+// xnatctl::Error with one line naming the cause.
+LandingPlan prepare_landing(http::Client& client, Job& job);
+
+struct Landing {
+  std::string uri;  // where the session is now (archive or prearchive URI), "" if unknown
+  bool in_archive = false;
+  bool as_requested = true;           // false: it is not where the user asked
+  std::vector<std::string> messages;  // one line each, for the summary
+};
+
+// After the transport returned, with the results it reported (indexed like job.files).
+Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
+             const std::vector<FileOutcome>& outcomes);
+
+struct VerifyMismatch {
+  std::string path;  // local path (relative_path), or the server's name for an extra file
+  std::string what;  // "missing on the server", "not sent (extra on the server)", ...
+};
+
+struct VerifyReport {
+  std::size_t expected = 0, found = 0;
+  std::vector<VerifyMismatch> mismatches;      // failures
+  std::vector<std::string> notes;              // information (e.g. checksums differ)
+  bool ok() const { return mismatches.empty(); }
+};
+
+// Compares the archived session's scans and per-scan catalogs with `job`'s files.
+VerifyReport verify(http::Client& client, const Job& job);
+
+}  // namespace xnatctl::upload
