@@ -103,7 +103,7 @@ TEST_CASE("verify: checksum or size differences alone are notes", "[landing][ver
   CHECK_THAT(report.differences[0].what, Contains("checksum"));
   CHECK(report.differences[1].path == "study1/series2/IM00003.dcm");
   CHECK_THAT(report.differences[1].what, Contains("bytes"));
-  CHECK_THAT(joined(report.notes), Contains("nothing is lost"));
+  CHECK_THAT(joined(report.notes), Contains("no failure"));
 }
 
 TEST_CASE("verify finds an object stored under another name by its SOP Instance UID",
