@@ -6,6 +6,7 @@
 #include <Poco/MD5Engine.h>
 #include <Poco/String.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -25,7 +26,7 @@ using namespace landing_detail;
 
 // Stored objects whose name matches nothing sent are downloaded to read their SOP Instance
 // UID; this bounds how many (and how much of each) one verify reads.
-constexpr std::size_t kMaxHeaderDownloads = 500;
+constexpr std::size_t kMaxHeaderDownloads = 2000;
 constexpr std::size_t kHeaderBytes = 1u << 20;
 
 std::string field(const xnat::Row& row, const char* key) {
@@ -214,6 +215,12 @@ class Verifier {
         // The name it was sent under, else XNAT's template name (rename, name clashes, §3.9).
         hit = take(stored_name_for(file.relative_path));
         if (!hit) hit = take(file.relative_path);
+        if (!hit) {
+          // A transport that flattens the relative path into one name ("a/b.dcm" -> "a_b.dcm").
+          auto flat = file.relative_path;
+          std::replace(flat.begin(), flat.end(), '/', '_');
+          hit = take(stored_name_for(flat));
+        }
         if (!hit) hit = take(template_name_for(file.attributes));
       }
       if (hit) {
@@ -243,7 +250,13 @@ class Verifier {
       }
       unmatched.swap(still);
     }
-    for (auto i : unmatched) missing(i, "missing on the server (scan " + scan_id + ")");
+    const bool unread = std::any_of(stored.begin(), stored.end(), [](const StoredFile& f) {
+      return !f.matched && f.uid.empty();
+    });
+    for (auto i : unmatched)
+      missing(i, unread ? "not found on the server (scan " + scan_id +
+                              "; objects stored under other names were not all read)"
+                        : "missing on the server (scan " + scan_id + ")");
     for (const auto& f : stored)
       if (!f.matched) extra(scan_id, f);
   }
