@@ -172,3 +172,26 @@ TEST_CASE("a --prearchive upload is built to READY and stays in the prearchive",
   CHECK(report.found == job.files.size());
   CHECK_THAT(report.where, Contains("/data/prearchive/projects/P1/"));
 }
+
+TEST_CASE("a merge XNAT refuses is reported, and the upload waits in the prearchive", "[landing]") {
+  test_support::EmulatorFixture emu(emulator_options());
+  auto client = admin_client(emu.base_url());
+  upload_test::TempDir dir("landing"), other_dir("landing");
+  auto first = generated_job(dir.path, "S1", "E1", 1, 2, 1);
+  auto plan = upload::prepare_landing(*client, first);
+  REQUIRE(
+      upload::land(*client, first, plan, send_tar(*client, first, all_files(first))).in_archive);
+
+  // Another study under the same label: --overwrite append cannot merge it (§3.8, session UID).
+  auto second = generated_job(other_dir.path, "S1", "E1", 1, 2, 2);
+  second.settings.overwrite = upload::Overwrite::kAppend;
+  plan = upload::prepare_landing(*client, second);
+  REQUIRE(plan.archive_after);
+  auto landing = upload::land(*client, second, plan, send_tar(*client, second, all_files(second)));
+  INFO(joined(landing.messages));
+  CHECK_FALSE(landing.as_requested);
+  CHECK_FALSE(landing.in_archive);
+  CHECK_THAT(joined(landing.messages), Contains("XNAT refused to archive"));
+  CHECK_THAT(joined(landing.messages), Contains("(CONFLICT)"));
+  CHECK(xnat::list_scans(*client, "E1", std::string("P1")).size() == 1);
+}
