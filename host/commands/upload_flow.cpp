@@ -268,8 +268,12 @@ int run_upload(UploadCommand command, const Invocation& inv, PluginCatalog& cata
       report.landing = landings.back().get();
       if (!report.landing->as_requested) misplaced = true;
       if (job.settings.verify && report.tally.stored == report.tally.files) {
-        verifies.push_back(
-            std::make_unique<upload::VerifyReport>(upload::verify(services.client(), job)));
+        // Files of an earlier upload (a merge into an existing session, or the part a
+        // --resume skipped) are expected on the server: notes, not mismatches.
+        upload::VerifyOptions verify_options;
+        verify_options.extra_is_failure = !plan.session_exists && !job.settings.resume;
+        verifies.push_back(std::make_unique<upload::VerifyReport>(
+            upload::verify(services.client(), job, verify_options)));
         report.verify = verifies.back().get();
         if (!report.verify->ok()) unverified = true;
       }
