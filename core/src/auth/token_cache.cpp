@@ -44,7 +44,8 @@ std::string file_stem(const std::string& profile) {
   if (stem.size() > kMaxStem) {
     Poco::SHA1Engine sha1;
     sha1.update(profile);
-    stem = stem.substr(0, kMaxStem - 41) + "~" + Poco::DigestEngine::digestToHex(sha1.digest());
+    stem.resize(kMaxStem - 41);  // 40 hex digits and the '~'
+    stem += "~" + Poco::DigestEngine::digestToHex(sha1.digest());
   }
   return stem;
 }
@@ -61,7 +62,7 @@ std::optional<std::string> read_own_file(const std::filesystem::path& path) {
     text.emplace();
     char buffer[4096];
     ssize_t n = 0;
-    while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && text->size() < 64 * 1024)
+    while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && text->size() < std::size_t{64} * 1024)
       text->append(buffer, static_cast<std::size_t>(n));
     if (n < 0) text.reset();
   }
