@@ -129,3 +129,23 @@ TEST_CASE("verify of a session that is nowhere is an error", "[landing][verify]"
   auto job = generated_job(dir.path, "S1", "E9", 1, 1, 3);
   CHECK_THROWS_WITH(upload::verify(*client, job), Contains("E9 not found"));
 }
+
+TEST_CASE("land and verify under a context path (/xnat)", "[landing][verify]") {
+  auto options = emulator_options();
+  options.context_path = "/xnat";
+  test_support::EmulatorFixture emu(options);
+  auto client = admin_client(emu.base_url());
+  upload_test::TempDir dir("verify");
+  auto job = generated_job(dir.path, "S1", "E1", 2, 2, 4);
+  auto plan = upload::prepare_landing(*client, job);
+  auto landing = upload::land(*client, job, plan, send_tar(*client, job, all_files(job)));
+  INFO(joined(landing.messages));
+  REQUIRE(landing.in_archive);
+  CHECK(listed(*client, "E1"));
+  // A stored name that matches nothing makes verify read the object through its listed URI.
+  const auto scan = emu.data_dir() / "archive" / "P1" / "arc001" / "E1" / "SCANS" / "1" / "DICOM";
+  fs::rename(scan / "IM00002.dcm", scan / "other-name.dcm");
+  auto report = upload::verify(*client, job);
+  CHECK(report.ok());
+  CHECK(report.found == 4);
+}
