@@ -67,12 +67,6 @@ std::string dicom_endpoint(const Invocation& inv) {
          inv.value("called-aet").value_or("");
 }
 
-bool declared(const Invocation& inv, const std::string& name) {
-  const auto& options = inv.spec().options;
-  return std::any_of(options.begin(), options.end(),
-                     [&](const OptionSpec& o) { return o.name == name; });
-}
-
 // Shell-quotes one word for the printed resume command.
 std::string shell_word(const std::string& word) {
   const bool plain = !word.empty() && word.find_first_not_of(
