@@ -166,6 +166,10 @@ std::vector<fs::path> Storescp::received() const {
   return files;
 }
 
+std::string Storescp::log() const {
+  return process_->stdout_text() + process_->stderr_text();
+}
+
 TempDir::TempDir() {
   std::random_device rd;
   path_ = fs::temp_directory_path() / ("cstore_test_" + std::to_string(::getpid()) + "_" +

@@ -48,6 +48,7 @@ class Storescp {
   ~Storescp();
   std::uint16_t port() const { return port_; }
   std::vector<std::filesystem::path> received() const;
+  std::string log() const;  // storescp's stdout and stderr (with -v: one line per association)
 
  private:
   std::filesystem::path dir_;
