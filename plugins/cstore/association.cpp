@@ -31,7 +31,8 @@ struct SocketOf : DcmTransportConnection {
 };
 
 std::string lower_first(std::string text) {
-  if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z' && !(text.size() > 1 && text[1] >= 'A' && text[1] <= 'Z'))
+  if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z' &&
+      !(text.size() > 1 && text[1] >= 'A' && text[1] <= 'Z'))
     text[0] = static_cast<char>(text[0] - 'A' + 'a');
   return text;
 }
@@ -68,7 +69,8 @@ std::string rejection_message(const Settings& s, const T_ASC_RejectParameters& r
 }
 
 void put(std::string& out, std::uint16_t element, const void* value, std::uint32_t length) {
-  const unsigned char header[8] = {0, 0,
+  const unsigned char header[8] = {0,
+                                   0,
                                    static_cast<unsigned char>(element & 0xFF),
                                    static_cast<unsigned char>(element >> 8),
                                    static_cast<unsigned char>(length & 0xFF),
@@ -92,18 +94,17 @@ void put_ui(std::string& out, std::uint16_t element, std::string uid) {
 std::string store_command(const std::string& sop_class, const std::string& sop_instance,
                           std::uint16_t message_id) {
   std::string body;
-  put_ui(body, 0x0002, sop_class);      // Affected SOP Class UID
-  put_us(body, 0x0100, 0x0001);         // Command Field: C-STORE-RQ
-  put_us(body, 0x0110, message_id);     // Message ID
-  put_us(body, 0x0700, 0x0000);         // Priority: medium
-  put_us(body, 0x0800, 0x0000);         // Command Data Set Type: a data set follows
-  put_ui(body, 0x1000, sop_instance);   // Affected SOP Instance UID
+  put_ui(body, 0x0002, sop_class);     // Affected SOP Class UID
+  put_us(body, 0x0100, 0x0001);        // Command Field: C-STORE-RQ
+  put_us(body, 0x0110, message_id);    // Message ID
+  put_us(body, 0x0700, 0x0000);        // Priority: medium
+  put_us(body, 0x0800, 0x0000);        // Command Data Set Type: a data set follows
+  put_ui(body, 0x1000, sop_instance);  // Affected SOP Instance UID
   std::string command;
   const std::uint32_t length = static_cast<std::uint32_t>(body.size());
-  const unsigned char ul[4] = {static_cast<unsigned char>(length & 0xFF),
-                               static_cast<unsigned char>((length >> 8) & 0xFF),
-                               static_cast<unsigned char>((length >> 16) & 0xFF),
-                               static_cast<unsigned char>(length >> 24)};
+  const unsigned char ul[4] = {
+      static_cast<unsigned char>(length & 0xFF), static_cast<unsigned char>((length >> 8) & 0xFF),
+      static_cast<unsigned char>((length >> 16) & 0xFF), static_cast<unsigned char>(length >> 24)};
   put(command, 0x0000, ul, 4);  // Command Group Length
   return command + body;
 }

@@ -84,7 +84,7 @@ constexpr xc_option_desc kAllowTranscode =
                "send a file uncompressed when the receiver refuses its own transfer syntax "
                "(off: such files are reported, never altered)")
         .desc();
-constexpr const xc_option_desc* kOptions[] = {&kHost,    &kPort,  &kCalledAet,
+constexpr const xc_option_desc* kOptions[] = {&kHost,       &kPort,   &kCalledAet,
                                               &kCallingAet, &kMaxPdu, &kAllowTranscode};
 
 constexpr xc_transport_desc kTransport =

@@ -26,25 +26,44 @@ namespace {
 
 const char* meaning(std::uint16_t s) {
   switch (s) {
-    case 0x0000: return "success";
-    case 0x0001: return "attribute list error (warning)";
-    case 0x0107: return "attribute list error (warning)";
-    case 0x0116: return "attribute value out of range (warning)";
-    case 0xB000: return "coercion of data elements";
-    case 0xB006: return "elements discarded";
-    case 0xB007: return "data set does not match SOP class";
-    case 0x0110: return "processing failure";
-    case 0x0111: return "duplicate SOP instance";
-    case 0x0117: return "invalid object instance";
-    case 0x0119: return "class-instance conflict";
-    case 0x0122: return "SOP class not supported";
-    case 0x0124: return "not authorized";
-    case 0x0210: return "duplicate invocation";
-    case 0x0211: return "unrecognized operation";
-    case 0x0212: return "mistyped argument";
-    case 0x0213: return "resource limitation";
-    case 0xFE00: return "cancelled";
-    default: break;
+    case 0x0000:
+      return "success";
+    case 0x0001:
+      return "attribute list error (warning)";
+    case 0x0107:
+      return "attribute list error (warning)";
+    case 0x0116:
+      return "attribute value out of range (warning)";
+    case 0xB000:
+      return "coercion of data elements";
+    case 0xB006:
+      return "elements discarded";
+    case 0xB007:
+      return "data set does not match SOP class";
+    case 0x0110:
+      return "processing failure";
+    case 0x0111:
+      return "duplicate SOP instance";
+    case 0x0117:
+      return "invalid object instance";
+    case 0x0119:
+      return "class-instance conflict";
+    case 0x0122:
+      return "SOP class not supported";
+    case 0x0124:
+      return "not authorized";
+    case 0x0210:
+      return "duplicate invocation";
+    case 0x0211:
+      return "unrecognized operation";
+    case 0x0212:
+      return "mistyped argument";
+    case 0x0213:
+      return "resource limitation";
+    case 0xFE00:
+      return "cancelled";
+    default:
+      break;
   }
   if ((s & 0xFF00) == 0xA700) return "out of resources";
   if ((s & 0xFF00) == 0xA900) return "data set does not match SOP class";

@@ -8,10 +8,10 @@
 namespace cstore {
 
 enum class StatusClass {
-  kSuccess,   // 0x0000
-  kWarning,   // 0x0001, 0x0107, 0x0116, 0xBxxx: stored, with a remark
-  kTransient, // 0xA7xx out of resources: the receiver may take it after a pause
-  kRefused,   // everything else: sending the same bytes again will not help
+  kSuccess,    // 0x0000
+  kWarning,    // 0x0001, 0x0107, 0x0116, 0xBxxx: stored, with a remark
+  kTransient,  // 0xA7xx out of resources: the receiver may take it after a pause
+  kRefused,    // everything else: sending the same bytes again will not help
 };
 
 StatusClass classify(std::uint16_t status);

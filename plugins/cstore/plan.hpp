@@ -38,7 +38,7 @@ struct PlannedAssociation {
 };
 
 struct FilePlacement {
-  bool planned = false;       // false: no SOP class or transfer syntax known (see problem)
+  bool planned = false;  // false: no SOP class or transfer syntax known (see problem)
   std::string problem;
   std::size_t association = 0;
   std::uint8_t exact_context = 0;

@@ -153,7 +153,8 @@ class Worker {
       }
       if (accepted.empty()) {
         std::string message = "the receiver accepts no presentation context for SOP class " +
-                              sop_class_name(sop_class) + " / transfer syntax " + syntax_name(syntax);
+                              sop_class_name(sop_class) + " / transfer syntax " +
+                              syntax_name(syntax);
         if (!s_.settings.allow_transcode)
           message += "; not converted (add --allow-transcode to send it uncompressed)";
         return s_.report(i, XC_FATAL, 0, attempts, message);
@@ -182,7 +183,7 @@ class Worker {
                            std::string("not acknowledged after ") + std::to_string(attempts) +
                                " attempts: " + f.what());
         s_.host.log(XC_LOG_DEBUG, std::string("association lost, sending again: ") + f.what());
-        continue;  // a new association, the same file
+        continue;                     // a new association, the same file
       } catch (const xc::Error& e) {  // the host could not open or read the file
         return s_.report(i, XC_FATAL, 0, attempts, e.what());
       }

@@ -11,10 +11,10 @@
 namespace cstore {
 
 struct SendLimits {
-  unsigned max_attempts = 3;         // sends of one file when associations break under it
-  unsigned busy_retries = 3;         // 0xA7xx answers (out of resources) retried per file
-  unsigned connect_retries = 2;      // failed connections before the whole job gives up
-  unsigned backoff_ms = 500;         // first pause; doubled each time
+  unsigned max_attempts = 3;     // sends of one file when associations break under it
+  unsigned busy_retries = 3;     // 0xA7xx answers (out of resources) retried per file
+  unsigned connect_retries = 2;  // failed connections before the whole job gives up
+  unsigned backoff_ms = 500;     // first pause; doubled each time
   Timeouts timeouts;
 };
 

@@ -32,8 +32,8 @@ std::string aet(const OptionLookup& option, const char* name, const char* env) {
     usage(std::string("--") + name + " is required (or set " + env + ")");
   const std::string problem = ae_title_problem(*value);
   if (!problem.empty())
-    usage(std::string("--") + name + " '" + std::string(*value) + "' is not a valid AE title: " +
-          problem);
+    usage(std::string("--") + name + " '" + std::string(*value) +
+          "' is not a valid AE title: " + problem);
   return trim_spaces(*value);
 }
 
@@ -59,7 +59,8 @@ Settings read_settings(const OptionLookup& option) {
   s.host = trim_spaces(*host);
   for (char c : s.host) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == '/' || c == '@')
-      usage("--host '" + s.host + "' is not a host name (give only the name or address, no "
+      usage("--host '" + s.host +
+            "' is not a host name (give only the name or address, no "
             "scheme, user or path)");
   }
   if (const auto port = option("port")) {

@@ -13,8 +13,8 @@ namespace cstore {
 // DCMTK's own default (storescu/dcmsend): the largest PDU we accept, and the largest we send
 // when the receiver allows it.
 constexpr std::uint32_t kDefaultMaxPdu = 116794;
-constexpr std::uint32_t kMinPdu = 4096;     // ASC_MINIMUMPDUSIZE
-constexpr std::uint32_t kMaxPdu = 131072;   // ASC_MAXIMUMPDUSIZE: DCMTK handles no larger
+constexpr std::uint32_t kMinPdu = 4096;    // ASC_MINIMUMPDUSIZE
+constexpr std::uint32_t kMaxPdu = 131072;  // ASC_MAXIMUMPDUSIZE: DCMTK handles no larger
 
 struct Settings {
   std::string host;

@@ -35,8 +35,8 @@ std::unique_ptr<DcmFileFormat> convert(const std::string& bytes,
   const DcmXfer original(dataset->getOriginalXfer());
   cond = dataset->chooseRepresentation(target.getXfer(), nullptr);
   if (cond.bad() || !dataset->canWriteXfer(target.getXfer()))
-    throw std::runtime_error(std::string("cannot convert from ") + original.getXferName() +
-                             " to " + target.getXferName() +
+    throw std::runtime_error(std::string("cannot convert from ") + original.getXferName() + " to " +
+                             target.getXferName() +
                              (cond.bad() ? std::string(": ") + cond.text() : std::string()));
   return file;
 }

@@ -12,7 +12,7 @@ TEST_CASE("import failures map to XNAT's C-STORE statuses", "[scp]") {
   CHECK(c_store_status(IngestError("unable to read DICOM object x", true)) == 0xC000);
   CHECK(c_store_status(IngestError("Concurrent file sends of the same data is not supported.",
                                    false, true)) == 0xC000);
-  CHECK(c_store_status(IngestError("unable to merge a different StudyInstanceUID", false,
-                                   true)) == 0xC000);
+  CHECK(c_store_status(IngestError("unable to merge a different StudyInstanceUID", false, true)) ==
+        0xC000);
   CHECK(c_store_status(IngestError("cannot store IM1.dcm", false)) == 0xA700);
 }

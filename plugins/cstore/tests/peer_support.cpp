@@ -139,8 +139,8 @@ Storescp::Storescp(fs::path out_dir, std::string aet, std::vector<std::string> e
   fs::create_directories(dir_);
   for (int attempt = 0; attempt < 5 && !process_; ++attempt) {
     port_ = free_port();
-    std::vector<std::string> args = {"120", "storescp", "--fork", "+xa", "+B", "+uf",
-                                     "-aet", aet, "-od", dir_.string()};
+    std::vector<std::string> args = {"120", "storescp", "--fork", "+xa", "+B",
+                                     "+uf", "-aet",     aet,      "-od", dir_.string()};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     args.push_back(std::to_string(port_));
     xnatctl::test_support::ChildOptions options;
@@ -172,8 +172,8 @@ std::string Storescp::log() const {
 
 TempDir::TempDir() {
   std::random_device rd;
-  path_ = fs::temp_directory_path() / ("cstore_test_" + std::to_string(::getpid()) + "_" +
-                                       std::to_string(rd()));
+  path_ = fs::temp_directory_path() /
+          ("cstore_test_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
   fs::create_directories(path_);
 }
 

@@ -2,7 +2,6 @@
 // headers, a wrong called AE title, a receiver aborting mid-association, and concurrent sends
 // of one SOP instance answered as client errors (0xC000), never "out of resources".
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
 #include "peer_support.hpp"

@@ -100,7 +100,8 @@ TEST_CASE("the plan does not depend on the order of the files") {
   const auto b = make_plan({{kCt, kJpegLossless}, {kMr, kRle}}, true);
   REQUIRE(a.associations[0].contexts.size() == b.associations[0].contexts.size());
   for (std::size_t i = 0; i < a.associations[0].contexts.size(); ++i) {
-    CHECK(a.associations[0].contexts[i].sop_class_uid == b.associations[0].contexts[i].sop_class_uid);
+    CHECK(a.associations[0].contexts[i].sop_class_uid ==
+          b.associations[0].contexts[i].sop_class_uid);
     CHECK(a.associations[0].contexts[i].transfer_syntaxes ==
           b.associations[0].contexts[i].transfer_syntaxes);
   }

@@ -31,9 +31,10 @@ FakeHost::File synthetic(const std::string& name, const std::string& sop_class,
   FakeHost::File f;
   f.relative_path = name;
   f.content = std::string(1000, 'x');
-  f.attributes = {{"SOPClassUID", sop_class},
-                  {"SOPInstanceUID", "2.25." + std::to_string(std::hash<std::string>{}(name) % 100000)},
-                  {"TransferSyntaxUID", syntax}};
+  f.attributes = {
+      {"SOPClassUID", sop_class},
+      {"SOPInstanceUID", "2.25." + std::to_string(std::hash<std::string>{}(name) % 100000)},
+      {"TransferSyntaxUID", syntax}};
   return f;
 }
 
@@ -112,7 +113,10 @@ TEST_CASE("the dry run prints the connection, the workers and the association pl
   CHECK_THAT(out, Catch::Contains("workers:          3"));
   CHECK_THAT(out, Catch::Contains("files:            3"));
   CHECK_THAT(out, Catch::Contains("association plan 1 of 1: 5 presentation contexts"));
-  CHECK_THAT(out, Catch::Contains("CTImageStorage (1.2.840.10008.5.1.4.1.1.2) / JPEG Lossless, Non-hierarchical, 1st Order Prediction (1.2.840.10008.1.2.4.70): 2 file(s)"));
+  CHECK_THAT(out,
+             Catch::Contains(
+                 "CTImageStorage (1.2.840.10008.5.1.4.1.1.2) / JPEG Lossless, Non-hierarchical, "
+                 "1st Order Prediction (1.2.840.10008.1.2.4.70): 2 file(s)"));
   CHECK_THAT(out, Catch::Contains(": 2 file(s)"));
   CHECK_THAT(out, Catch::Contains("uncompressed fallback"));
   CHECK(host.file_results().empty());
@@ -124,7 +128,8 @@ TEST_CASE("the dry run shows a plan of several associations past 128 contexts") 
   base_options(host);
   host.job_info().flags = XC_JOB_DRY_RUN;
   for (int c = 0; c < 200; ++c)
-    host.add_file(synthetic("f" + std::to_string(c), "1.2.3.4." + std::to_string(c), kJpegLossless));
+    host.add_file(
+        synthetic("f" + std::to_string(c), "1.2.3.4." + std::to_string(c), kJpegLossless));
   REQUIRE(host.upload(plugin(), "cstore") == XC_OK);
   CHECK_THAT(host.printed_stdout(), Catch::Contains("association plan 2 of 2: 74 presentation"));
 }

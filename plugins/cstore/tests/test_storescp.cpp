@@ -1,9 +1,8 @@
 // Against DCMTK's storescp: every transfer syntax of pydicom's test files arrives byte for byte
 // as the file holds it, many files share one association per worker, and a refused syntax is
 // reported (or, with --allow-transcode, converted).
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <set>
 
 #include "peer_support.hpp"
@@ -24,23 +23,23 @@ const xc_plugin_desc& plugin() {
 
 // One file per transfer syntax family plus several SOP classes (CT, MR, SC, RT, SR, SEG, ECG).
 const std::vector<std::string> kEveryKind = {
-    "MR_small.dcm",                  // Explicit VR LE, MR
-    "MR_small_implicit.dcm",         // Implicit VR LE
-    "MR_small_bigendian.dcm",        // Explicit VR BE
-    "image_dfl.dcm",                 // Deflated Explicit VR LE
-    "JPEG-lossy.dcm",                // JPEG Extended (process 2+4)
-    "SC_rgb_dcmtk_+eb+cy+np.dcm",    // JPEG Baseline
-    "SC_rgb_jpeg_gdcm.dcm",          // JPEG Lossless SV1
-    "MR_small_jpeg_ls_lossless.dcm", // JPEG-LS lossless
-    "MR_small_jp2klossless.dcm",     // JPEG 2000 lossless
-    "JPEG2000.dcm",                  // JPEG 2000
-    "MR_small_RLE.dcm",              // RLE
-    "CT_small.dcm",                  // CT
-    "rtplan.dcm",                    // RT Plan, implicit
-    "rtdose.dcm",                    // RT Dose, multi-frame
-    "test-SR.dcm",                   // Comprehensive SR
-    "liver_1frame.dcm",              // Segmentation
-    "waveform_ecg.dcm",              // 12-lead ECG
+    "MR_small.dcm",                   // Explicit VR LE, MR
+    "MR_small_implicit.dcm",          // Implicit VR LE
+    "MR_small_bigendian.dcm",         // Explicit VR BE
+    "image_dfl.dcm",                  // Deflated Explicit VR LE
+    "JPEG-lossy.dcm",                 // JPEG Extended (process 2+4)
+    "SC_rgb_dcmtk_+eb+cy+np.dcm",     // JPEG Baseline
+    "SC_rgb_jpeg_gdcm.dcm",           // JPEG Lossless SV1
+    "MR_small_jpeg_ls_lossless.dcm",  // JPEG-LS lossless
+    "MR_small_jp2klossless.dcm",      // JPEG 2000 lossless
+    "JPEG2000.dcm",                   // JPEG 2000
+    "MR_small_RLE.dcm",               // RLE
+    "CT_small.dcm",                   // CT
+    "rtplan.dcm",                     // RT Plan, implicit
+    "rtdose.dcm",                     // RT Dose, multi-frame
+    "test-SR.dcm",                    // Comprehensive SR
+    "liver_1frame.dcm",               // Segmentation
+    "waveform_ecg.dcm",               // 12-lead ECG
 };
 
 void connect_to(FakeHost& host, std::uint16_t port, const std::string& aet = "STORESCP") {
