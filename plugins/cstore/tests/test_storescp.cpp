@@ -3,6 +3,7 @@
 // reported (or, with --allow-transcode, converted).
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <set>
 
 #include "peer_support.hpp"
@@ -183,4 +184,30 @@ TEST_CASE("a dry run opens no connection") {
   REQUIRE(host.upload(plugin(), "cstore") == XC_OK);
   CHECK_THAT(host.printed_stdout(), Catch::Contains("CTImageStorage"));
   CHECK(scp.received().empty());
+}
+
+TEST_CASE("archive members (no path, bytes only through the host's stream) arrive unchanged") {
+  cstore_test::isolate_network();
+  TempDir tmp;
+  Storescp scp(tmp.path() / "in");
+  FakeHost host;
+  connect_to(host, scp.port());
+  std::vector<std::filesystem::path> sent;
+  for (const char* name : {"MR_small_RLE.dcm", "CT_small.dcm", "JPEG2000.dcm"}) {
+    const auto path = pydicom_file(name);
+    auto f = job_file(path);
+    std::ifstream in(path, std::ios::binary);
+    f.content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    f.path.clear();  // what the host hands out for a member of a .zip/.tar
+    f.relative_path = std::string("session.zip!") + name;
+    host.add_file(f);
+    sent.push_back(path);
+  }
+  REQUIRE(host.upload(plugin(), "cstore") == XC_OK);
+  CHECK(datasets(scp.received()) == datasets(sent));
+  // Every byte read went through the host's bodies (progress counted there), each closed.
+  std::uint64_t total = 0;
+  for (const auto& p : sent) total += std::filesystem::file_size(p);
+  CHECK(host.progress_bytes() == total);
+  CHECK(host.open_bodies() == 0);
 }
