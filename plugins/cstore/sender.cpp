@@ -4,6 +4,8 @@
 #include <dcmtk/dcmdata/dcfilefo.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <numeric>
@@ -59,11 +61,42 @@ struct JobState {
     r.status = status;
     r.attempts = attempts;
     r.message = std::move(message);
-    if (!job.report({i}, r)) {
-      cancelled = true;
-      stop = true;
+    {
+      std::lock_guard lock(reports_mutex);
+      reports.emplace_back(i, std::move(r));
+    }
+    reports_ready.notify_one();
+  }
+
+  // The host journals and renders each report; a thread of its own hands them over, so a
+  // worker sends its next file while the host records the last one.
+  void deliver_reports() {
+    std::unique_lock lock(reports_mutex);
+    for (;;) {
+      reports_ready.wait(lock, [&] { return !reports.empty() || reports_closed; });
+      if (reports.empty()) return;
+      auto [index, result] = std::move(reports.front());
+      reports.pop_front();
+      lock.unlock();
+      if (!job.report({index}, result)) {
+        cancelled = true;
+        stop = true;
+      }
+      lock.lock();
     }
   }
+  void close_reports() {
+    {
+      std::lock_guard lock(reports_mutex);
+      reports_closed = true;
+    }
+    reports_ready.notify_one();
+  }
+
+  std::mutex reports_mutex;
+  std::condition_variable reports_ready;
+  std::deque<std::pair<std::size_t, xc::Result>> reports;
+  bool reports_closed = false;
 };
 
 class Worker {
@@ -269,6 +302,17 @@ xc_status send_job(const xc::Host& host, const xc::Job& job, const Settings& set
   initialise_dcmtk();
   const Plan plan = plan_for(job, settings.allow_transcode);
   JobState state(host, job, settings, limits, plan);
+  // Joined on every path out of here: every report reaches the host before upload() returns.
+  struct Reporter {
+    JobState& state;
+    std::thread thread{[this] { state.deliver_reports(); }};
+    ~Reporter() { finish(); }
+    void finish() {
+      if (!thread.joinable()) return;
+      state.close_reports();
+      thread.join();
+    }
+  } reporter{state};
   for (std::size_t i = 0; i < plan.files.size(); ++i) {
     if (plan.files[i].planned) {
       state.queue.push_back(i);
@@ -289,6 +333,7 @@ xc_status send_job(const xc::Host& host, const xc::Job& job, const Settings& set
     pool[0]->run();
     for (auto& t : threads) t.join();
   }
+  reporter.finish();
   if (state.cancelled) return xc::fail(error, XC_CANCELLED, "cancelled");
   if (state.job_status != XC_OK) return xc::fail(error, state.job_status, state.job_message);
   return state.failed > 0 ? XC_PARTIAL : XC_OK;
