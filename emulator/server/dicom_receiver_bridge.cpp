@@ -26,8 +26,7 @@ DicomReceiverBridge::DicomReceiverBridge(Emulator& emu) : impl_(std::make_unique
           emu.ingestor.ingest_file(import, object.file);
           return {};
         } catch (const IngestError& e) {
-          // Unparsable / missing UIDs → 0xC000; anything else → 0xA700 (§7.2).
-          return {static_cast<std::uint16_t>(e.unparsable ? 0xC000 : 0xA700), e.what()};
+          return {c_store_status(e), e.what()};
         } catch (const std::exception& e) {
           return {0xA700, e.what()};
         }

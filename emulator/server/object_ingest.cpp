@@ -209,7 +209,7 @@ IngestResult ObjectIngestor::place_and_store(const ImportOptions& options,
             throw IngestError(
                 "unable to merge a different StudyInstanceUID into prearchive session " +
                     other->url(),
-                false);
+                false, true);
         }
         PrearcSession row;
         row.project = project;
@@ -263,7 +263,7 @@ IngestResult ObjectIngestor::place_and_store(const ImportOptions& options,
     {
       std::lock_guard flight(inflight_mutex_);
       if (!inflight_.insert(inflight_key).second)
-        throw IngestError("Concurrent file sends of the same data is not supported.", false);
+        throw IngestError("Concurrent file sends of the same data is not supported.", false, true);
     }
     ++session->writers_in_flight;
     result.uri = session->direct_archive ? session->direct_archive_url() : session->url();

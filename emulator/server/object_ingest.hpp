@@ -4,6 +4,7 @@
 // (§3.4.7–8, §3.9) and store the bytes.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <istream>
 #include <mutex>
@@ -29,13 +30,23 @@ struct ImportOptions {
   std::string source, visit, protocol, timezone;
 };
 
-// Failure of one object. `unparsable` marks header problems (C-STORE 0xC000); the import
-// service reports any object failure as 400 (§11.4) with `message`.
+// Failure of one object. `unparsable` marks header problems, `client_error` other refusals
+// XNAT raises as ClientException (a concurrent send of the same object, a different study
+// merged into a session); the import service reports any object failure as 400 (§11.4) with
+// `message`, the DICOM receiver maps them with c_store_status().
 struct IngestError : std::runtime_error {
-  IngestError(const std::string& message, bool header_problem)
-      : std::runtime_error(message), unparsable(header_problem) {}
+  IngestError(const std::string& message, bool header_problem, bool client = false)
+      : std::runtime_error(message), unparsable(header_problem), client_error(client) {}
   bool unparsable;
+  bool client_error;
 };
+
+// The C-STORE response status for a failed object (xnat-server-api.md §7.2): importer client
+// errors are 0xC000 "cannot understand"; only server trouble is 0xA700 "out of resources",
+// which senders retry as if the receiver were full.
+inline std::uint16_t c_store_status(const IngestError& e) {
+  return (e.unparsable || e.client_error) ? 0xC000 : 0xA700;
+}
 
 struct IngestResult {
   std::string uri;  // /prearchive/... or /xapi/direct-archive/...

@@ -153,6 +153,10 @@ constexpr ProfileKey kProfileKeys[] = {
     {"archive_mode", &Profile::archive_mode},
     {"proxy", &Profile::proxy, false},  // may hold proxy credentials
     {"ca_bundle", &Profile::ca_bundle, false},
+    {"dicom_host", &Profile::dicom_host},
+    {"dicom_port", &Profile::dicom_port},
+    {"dicom_called_aet", &Profile::dicom_called_aet},
+    {"dicom_calling_aet", &Profile::dicom_calling_aet},
 };
 
 }  // namespace

@@ -30,6 +30,10 @@ struct Profile {
   std::optional<std::string> archive_mode;
   std::optional<std::string> proxy;      // http://[user:pass@]host:port, or "none"
   std::optional<std::string> ca_bundle;  // PEM file or hashed directory of trusted CAs
+  // The DICOM receiver `session upload-dicom` sends to (the cstore transport's options).
+  std::optional<std::string> dicom_host;
+  std::optional<long long> dicom_port;
+  std::optional<std::string> dicom_called_aet, dicom_calling_aet;
 };
 
 // Every key a profile may hold, once: config_file.cpp reads and writes profiles through this
