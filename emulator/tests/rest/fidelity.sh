@@ -23,7 +23,9 @@ areq GET "/data/projects/P1/experiments/X/scans?format=json"
 expect_eq "$(json "','.join(sorted(r['ID'] for r in j['ResultSet']['Result']))")" "1,1-MR1,2,2-MR1" \
   "§3.8 taken scan numbers are renumbered N-MR1 (ScanIdValidator)"
 areq GET "/data/projects/P1/experiments/X/scans/1/files?format=json"
-expect_eq "$(json "len(j['ResultSet']['Result'])")" "2" "§3.8 study A's scan 1 keeps its 2 files"
+expect_eq "$(json "' '.join(sorted(r['digest'] for r in j['ResultSet']['Result']))")" \
+  "$(md5sum "$WORK"/a/s1/*.dcm | cut -d' ' -f1 | sort | tr '\n' ' ' | sed 's/ $//')" \
+  "§3.8 study A's scan 1 keeps its own 2 files (md5)"
 areq GET "/data/projects/P1/experiments/X/scans/1-MR1/files?format=json"
 expect_eq "$(json "len(j['ResultSet']['Result'])")" "1" "§3.8 study B's scan 1 arrived as 1-MR1"
 
