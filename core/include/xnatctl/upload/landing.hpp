@@ -52,8 +52,8 @@ struct VerifyMismatch {
 
 struct VerifyReport {
   std::size_t expected = 0, found = 0;
-  std::vector<VerifyMismatch> mismatches;      // failures
-  std::vector<std::string> notes;              // information (e.g. checksums differ)
+  std::vector<VerifyMismatch> mismatches;  // failures
+  std::vector<std::string> notes;          // information (e.g. checksums differ)
   bool ok() const { return mismatches.empty(); }
 };
 
