@@ -81,4 +81,26 @@ expect_eq "$(json "[r['format']+'/'+r['content'] for r in j['ResultSet']['Result
 areq GET "/data/projects/P1/experiments/X/scans/1/files?format=json"
 expect_eq "$(json "j['ResultSet']['Result'][0]['file_format']")" "DICOM" "§6.3 imported DICOM entries are DICOM/RAW"
 
+# --rewrite-header: objects stored re-written as XNAT's GradualDicomImporter.write does (new
+# file meta, re-encoded header), with sizes and digests of the stored file (§6.3 Size, digest).
+stop_emulator
+start_emulator rewrite --project P1 --rewrite-header
+SENT="$TESTDATA/MR_small.dcm"  # written by pydicom: DCMTK would re-write its own output as it is
+areq POST "/data/services/import?import-handler=gradual-DICOM&PROJECT_ID=P1&SUBJECT_ID=S&EXPT_LABEL=RW&dest=/archive/projects/P1" \
+  -H "Content-Type: application/dicom" --data-binary @"$SENT"
+expect_status 200 "§3.4 gradual import with --rewrite-header"
+areq GET "/data/projects/P1/experiments/RW/scans/1/resources/DICOM/files?format=json"
+ROW_URI=$(json "j['ResultSet']['Result'][0]['URI']")
+ROW_MD5=$(json "j['ResultSet']['Result'][0]['digest']")
+ROW_SIZE=$(json "j['ResultSet']['Result'][0]['Size']")
+curl -s -u admin:admin -o "$WORK/stored.dcm" "$URL$ROW_URI"
+[[ "$ROW_MD5" != "$(md5sum <"$SENT" | cut -d' ' -f1)" ]] && ok "--rewrite-header: the stored object is not byte for byte what was sent" \
+  || fail "--rewrite-header: the stored object is the bytes sent"
+expect_eq "$ROW_MD5" "$(md5sum <"$WORK/stored.dcm" | cut -d' ' -f1)" "--rewrite-header: digest is the stored file's"
+expect_eq "$ROW_SIZE" "$(stat -c %s "$WORK/stored.dcm")" "--rewrite-header: Size is the stored file's"
+expect_eq "$(dcmdump -q +P SOPInstanceUID "$WORK/stored.dcm" | sed 's/.*\[\(.*\)\].*/\1/')" \
+  "$(dcmdump -q +P SOPInstanceUID "$SENT" | sed 's/.*\[\(.*\)\].*/\1/')" "--rewrite-header: the stored object is the same instance"
+[[ "$(dcmdump -q +P ImplementationClassUID "$WORK/stored.dcm")" != "$(dcmdump -q +P ImplementationClassUID "$SENT")" ]] \
+  && ok "--rewrite-header: a new file meta header (ImplementationClassUID)" || fail "--rewrite-header: the file meta is the sender's"
+
 finish
