@@ -33,6 +33,7 @@ one_line_error() {  # one_line_error RC PATTERN what — exit RC, one stderr lin
     fail "$3: exit $RC, stderr ($lines lines): $ERR"
   fi
 }
+expect_body_contains_err() { if [[ "$ERR" == *"$1"* ]]; then ok "$2"; else fail "$2: stderr lacks '$1': $ERR"; fi; }
 out_json() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)" <<<"$OUT"; }
 # upload LABEL [extra query] [study UID] [series numbers] — a session into MYPROJECT's
 # prearchive (2 files in the first series, 1 in the others); sets TS.
@@ -80,7 +81,6 @@ upload Stuck "&prevent_auto_commit=true"
 TSS=$TS
 x prearchive list -P MYPROJECT --wait 1
 expect_rc 1 "--wait 1 on a session that stays RECEIVING fails"
-expect_body_contains_err() { if [[ "$ERR" == *"$1"* ]]; then ok "$2"; else fail "$2: stderr lacks '$1': $ERR"; fi; }
 expect_body_contains_err "still busy after 1 s" "the timeout says what is still busy"
 expect_eq "$(grep -c Stuck <<<"$OUT")" "1" "the rows are still listed after a timeout"
 x prearchive archive MYPROJECT "$TSS" Stuck --subject MYSUBJECT --label STUCK --wait 1
@@ -103,6 +103,12 @@ x scan list -E MYSESSION -P MYPROJECT -q
 expect_eq "$(tr '\n' ' ' <<<"$OUT")" "1 2 " "scan list -E MYSESSION -P MYPROJECT shows both scans"
 x prearchive list --project MYPROJECT -q
 expect_eq "$(grep -c "/$TSW/Waiting" <<<"$OUT")" "1" "prearchive list still shows the session not yet archived"
+x scan list -E Waiting -P MYPROJECT
+one_line_error 1 "may be in the prearchive: 'xnatctl prearchive list --project MYPROJECT'" \
+  "scan list of a session still in the prearchive points to prearchive list"
+x session list -P OTHER
+expect_body_contains_err "sessions waiting for review are listed by 'xnatctl prearchive list --project OTHER'" \
+  "an empty session list points to prearchive list"
 
 # --- a CONFLICT explained, and the way out
 upload MYSESSION "&dest=/prearchive/projects/MYPROJECT" "$STUDY1" 3
