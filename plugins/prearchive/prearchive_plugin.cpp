@@ -140,7 +140,8 @@ class Prearchive {
                 {"project", ref.project},
                 {"subject", subject.empty() ? field(row, "subject") : subject},
                 {"label", label.empty() ? field(row, "name") : label}});
-      inv.print(XC_STDERR, "archived " + ref.name() + " as " + uri + "\n");
+      if (inv.output_mode() != XC_OUTPUT_QUIET)
+        inv.print(XC_STDERR, "archived " + ref.name() + " as " + uri + "\n");
       return;
     }
     throw xc::Error(status_for_http(reply.status), "archiving " + ref.name() +
@@ -169,7 +170,8 @@ class Prearchive {
       throw xc::Error(XC_FATAL,
                       "the server accepted the deletion of " + ref.name() + " but still lists it");
     inv.emit({{"session", ref.name()}, {"status", "DELETED"}});
-    inv.print(XC_STDERR, "deleted " + ref.name() + " from the prearchive\n");
+    if (inv.output_mode() != XC_OUTPUT_QUIET)
+      inv.print(XC_STDERR, "deleted " + ref.name() + " from the prearchive\n");
   }
 
   void rebuild(const xc::Invocation& inv) {
@@ -184,7 +186,7 @@ class Prearchive {
                       "rebuilding " + ref.name() + " failed: " + reply.describe());
     const auto row = lookup(ref);
     inv.emit({{"session", ref.name()}, {"status", row ? field(*row, "status") : ""}});
-    inv.print(XC_STDERR, "rebuilt " + ref.name() + "\n");
+    if (inv.output_mode() != XC_OUTPUT_QUIET) inv.print(XC_STDERR, "rebuilt " + ref.name() + "\n");
   }
 
   void move(const xc::Invocation& inv) {
@@ -210,7 +212,8 @@ class Prearchive {
     const SessionRef moved{target, ref.timestamp, ref.folder};
     // XNAT queues the move (§4.3); the new place is known now, the listing follows shortly.
     inv.emit({{"session", moved.name()}, {"from", ref.name()}});
-    inv.print(XC_STDERR, "moved " + ref.name() + " to project " + target + "\n");
+    if (inv.output_mode() != XC_OUTPUT_QUIET)
+      inv.print(XC_STDERR, "moved " + ref.name() + " to project " + target + "\n");
   }
 
  private:
@@ -245,8 +248,9 @@ class Prearchive {
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) return false;
-      inv.print(XC_STDERR, "waiting (" + std::to_string((left.count() + 999) / 1000) +
-                               " s left) for " + joined(pending) + "\n");
+      if (inv.output_mode() != XC_OUTPUT_QUIET)  // -q: no progress
+        inv.print(XC_STDERR, "waiting (" + std::to_string((left.count() + 999) / 1000) +
+                                 " s left) for " + joined(pending) + "\n");
       const auto step = std::min<long long>(left.count(), 1000);
       if (!host_.wait(static_cast<uint32_t>(step)))
         throw xc::Error(XC_CANCELLED, "cancelled while waiting");

@@ -67,7 +67,8 @@ class Progress {
   Progress(const xc::Invocation& inv, std::string what, std::uint64_t total)
       : inv_(inv), what_(std::move(what)), total_(total) {}
   void update(std::uint64_t done) {
-    if (total_ < (std::uint64_t{16} << 20)) return;
+    // -q means no progress (the global option's contract).
+    if (total_ < (std::uint64_t{16} << 20) || inv_.output_mode() == XC_OUTPUT_QUIET) return;
     const auto tenth = static_cast<int>(std::min<std::uint64_t>(done * 10 / total_, 10));
     if (tenth <= shown_) return;
     shown_ = tenth;
@@ -231,6 +232,7 @@ class Resource {
               {"bytes", std::to_string(bytes)},
               {"duplicates", std::to_string(duplicates.size())}});
     if (duplicates.empty()) {
+      if (inv.output_mode() == XC_OUTPUT_QUIET) return;
       inv.print(XC_STDERR, "uploaded " + std::to_string(files) + (files == 1 ? " file" : " files") +
                                " (" + mib(bytes) + ") to " + resource_uri + "\n");
       return;

@@ -152,6 +152,8 @@ x prearchive move MYPROJECT "$TSM" Move1 --to NOSUCH
 one_line_error 3 "moving MYPROJECT/$TSM/Move1 to project NOSUCH failed" "moving to an unknown project fails in one line"
 x prearchive rebuild MYPROJECT "$TSM" Move1
 expect_rc 0 "prearchive rebuild sends the action XNAT accepts (build)"
+x -q prearchive rebuild MYPROJECT "$TSM" Move1
+expect_eq "$OUT|$ERR" "MYPROJECT/$TSM/Move1|" "-q prints the session only"
 x -o json prearchive rebuild MYPROJECT "$TSM" Move1
 expect_eq "$(out_json "j[0]['status']")" "READY" "rebuild reports the new status"
 

@@ -109,10 +109,13 @@ expect_rc 0 "SESSION as a label with -P"
 expect_eq "$(files_of "/data/experiments/$E/resources/BIG" | cut -d' ' -f2)" "$(md5sum <"$WORK/big.nii" | cut -d' ' -f1)" \
   "the large file arrived intact"
 
+x -q resource upload "$E" BIG2 "$WORK/big.nii"
+expect_eq "$OUT|$ERR" "/data/experiments/$E/resources/BIG2|" "-q prints the resource URI only, no progress"
+
 # --- resource list
 x -o json resource list "$E"
 expect_rc 0 "resource list $E"
-expect_eq "$(out_json "' '.join(r['label']+':'+r['files'] for r in j)")" "BIDS:7 BIG:1 NIFTI:1" "resource list: labels and file counts"
+expect_eq "$(out_json "' '.join(r['label']+':'+r['files'] for r in j)")" "BIDS:7 BIG:1 BIG2:1 NIFTI:1" "resource list: labels and file counts"
 x resource list "$E" --scan 1 -q
 expect_eq "$(tr "\n" " " <<<"$OUT")" "DICOM SNAPSHOTS " "resource list --scan 1 (the imported DICOM and the new resource)"
 
