@@ -106,6 +106,11 @@ void ZipBody::start() {
   if (archive_write_set_format_zip(writer_) != ARCHIVE_OK ||
       archive_write_set_options(writer_, "zip:compression=deflate") != ARCHIVE_OK)
     fail("zip is not available");
+  // Level 1: resource trees are mostly compressed already (NIfTI .nii.gz, PNG), where higher
+  // levels cost CPU for nothing; the body is unpacked on the server anyway. (libarchive sets
+  // compression per archive, not per entry, so the stored/deflated choice cannot follow the
+  // file.) An older libarchive without the option keeps its default level.
+  archive_write_set_options(writer_, "zip:compression-level=1");
   // Unblocked: bytes reach collect() as soon as they exist, the last block is not padded.
   archive_write_set_bytes_per_block(writer_, 0);
   archive_write_set_bytes_in_last_block(writer_, 1);

@@ -67,7 +67,9 @@ TEST_CASE("a directory: look up, create the resource, one zip with extract=true"
     if (rq.path == "/data/experiments/XNAT_E00001/resources/BIDS") rs.status = 409;  // exists
     return "";
   });
-  REQUIRE(host.run_command(lib.descriptor(), "resource upload") == XC_OK);
+  const xc_status status = host.run_command(lib.descriptor(), "resource upload");
+  INFO(host.last_error());
+  REQUIRE(status == XC_OK);
   const auto& sent = host.http_requests();
   REQUIRE(sent.size() == 3);
   CHECK(sent[0].path == "/data/experiments/XNAT_E00001");
