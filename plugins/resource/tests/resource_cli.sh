@@ -4,7 +4,7 @@
 # bytes, a single file, a scan-level resource, duplicates with and without --overwrite,
 # JSON output, `resource list`, and one-line errors for bad input.
 EMULATOR=${1:?usage: $0 xnat-emulator xnatctl}
-XNATCTL=${2:?usage: $0 xnat-emulator xnatctl}
+XNATCTL=$(realpath "${2:?usage: $0 xnat-emulator xnatctl}")  # the test cds into its work dir
 source "$(dirname "$0")/../../../emulator/tests/rest/lib.sh" "$EMULATOR"
 set +e
 export HOME="$WORK/home" XDG_CONFIG_HOME= XDG_STATE_HOME= XDG_DATA_HOME=
