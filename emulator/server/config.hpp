@@ -49,6 +49,9 @@ struct EmulatorConfig {
   double build_tick_seconds = 60;     // sessionXmlRebuilderRepeat, 60 s (§3.10)
   double max_runtime_seconds = 0;     // 0 = run until signalled
   bool sink = false;                  // parse and count, store nothing
+  // Store DICOM objects re-serialised as XNAT does (new file meta, re-encoded header) instead
+  // of byte for byte as sent; off so differential checks and benchmarks compare bytes sent.
+  bool rewrite_header = false;
   std::filesystem::path tls_cert, tls_key;
   std::optional<int> dicom_port;  // absent = no DICOM receiver
   std::string dicom_aet = "XNAT";

@@ -19,7 +19,7 @@ struct Emulator {
         repository(storage, cfg.projects),
         sessions(cfg.users, std::chrono::seconds(cfg.session_timeout_seconds)),
         faults(cfg.faults),
-        ingestor(repository, storage) {}
+        ingestor(repository, storage, cfg.rewrite_header) {}
 
   EmulatorConfig config;
   Storage storage;

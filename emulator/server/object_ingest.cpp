@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "dicom_naming.hpp"
+#include "dicom_reader.hpp"
 #include "identification.hpp"
-#include "xnatctl/dicom/header_probe.hpp"
 
 namespace xnatctl::emulator {
 namespace fs = std::filesystem;
@@ -34,18 +34,6 @@ std::string scan_date_of(const std::string& date, const std::string& time) {
   return out;
 }
 
-// Whether `data` can be the start of a DICOM object: "DICM" after the 128-byte preamble, or a
-// preamble-less dataset whose first tag is in the file-meta or identifying groups (0002-0008).
-// A 256 KiB prefix the probe could not parse that fails this too is junk (a zip bomb's
-// zeros): it is refused at once instead of being spooled to disk and parsed to its end.
-bool plausible_dicom_start(const char* data, std::size_t size) {
-  if (size >= 132 && std::equal(data + 128, data + 132, "DICM")) return true;
-  if (size < 8) return false;
-  const auto group = static_cast<unsigned>(static_cast<unsigned char>(data[0])) |
-                     (static_cast<unsigned>(static_cast<unsigned char>(data[1])) << 8);
-  return group >= 0x0002 && group <= 0x0008 && group % 2 == 0;
-}
-
 void copy_stream(std::istream& in, std::ostream* out, std::uint64_t& bytes) {
   // One uninitialised buffer per thread: allocating and zeroing 256 KiB per object showed up
   // in the import profile.
@@ -64,7 +52,7 @@ void copy_stream(std::istream& in, std::ostream* out, std::uint64_t& bytes) {
 // An object whose header has been read: its first bytes in memory and the rest either still in
 // the stream or already spooled to a file.
 struct ObjectIngestor::Pending {
-  dicom::DicomAttributes attrs;
+  ObjectHeader attrs;
   std::unique_ptr<char[]> prefix;  // uninitialised on purpose: zeroing it cost measurably
   std::size_t prefix_size = 0;
   std::istream* rest = nullptr;
@@ -81,26 +69,25 @@ IngestResult ObjectIngestor::ingest_stream(const ImportOptions& options,
   pending.bytes = pending.prefix_size;
   const bool more = pending.prefix_size == kPrefixBytes && data.peek() != EOF;
 
+  // DCMTK reads the header (dicom_reader.hpp); a prefix that ends inside a long header is
+  // spooled whole and read from the file; anything DCMTK cannot start on is refused at once
+  // (a zip bomb's zeros are never spooled).
   std::string why;
-  auto attrs = dicom::probe_buffer(pending.prefix.get(), pending.prefix_size, &why);
-  if (!attrs && more && !plausible_dicom_start(pending.prefix.get(), pending.prefix_size)) {
+  auto attrs = read_header(pending.prefix.get(), pending.prefix_size, !more, &why);
+  if (!attrs && (!more || !why.empty()))
     throw IngestError("unable to read DICOM object " + object_name, true);
-  }
-  if (!attrs && more) {
-    // The header is longer than the prefix: spool the whole object and probe the file.
+  if (!attrs) {
     pending.spooled = storage_.temp_path();
     {
       std::ofstream out(pending.spooled, std::ios::binary);
       out.write(pending.prefix.get(), static_cast<std::streamsize>(pending.prefix_size));
       copy_stream(data, &out, pending.bytes);
     }
-    attrs = dicom::probe_file(pending.spooled, &why);
+    attrs = read_header_file(pending.spooled, &why);
     if (!attrs) {
       fs::remove(pending.spooled);
       throw IngestError("unable to read DICOM object " + object_name, true);
     }
-  } else if (!attrs) {
-    throw IngestError("unable to read DICOM object " + object_name, true);
   } else if (more) {
     pending.rest = &data;
   }
@@ -118,7 +105,7 @@ IngestResult ObjectIngestor::ingest_stream(const ImportOptions& options,
 
 IngestResult ObjectIngestor::ingest_file(const ImportOptions& options, const fs::path& file) {
   std::string why;
-  auto attrs = dicom::probe_file(file, &why);
+  auto attrs = read_header_file(file, &why);
   if (!attrs) {
     std::error_code ec;
     fs::remove(file, ec);
@@ -307,6 +294,15 @@ IngestResult ObjectIngestor::place_and_store(const ImportOptions& options,
       }
       fs::create_directories(target.parent_path());
       move_file(temp, target);
+      temp.clear();
+      // --rewrite-header: stored as XNAT stores it (new meta, re-encoded header), so sizes
+      // and digests in listings are those of the re-written file, not of the bytes sent.
+      std::string why;
+      if (rewrite_header_ && !rewrite_like_xnat(target, &why)) {
+        std::error_code ec;
+        fs::remove(target, ec);
+        throw IngestError("unable to read DICOM object " + file_name + ": " + why, true);
+      }
     }
   } catch (...) {
     finish(false);

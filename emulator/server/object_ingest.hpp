@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "dicom_reader.hpp"
 #include "repository.hpp"
 
 namespace xnatctl::emulator {
@@ -55,8 +56,8 @@ struct IngestResult {
 
 class ObjectIngestor {
  public:
-  ObjectIngestor(Repository& repository, Storage& storage)
-      : repository_(repository), storage_(storage) {}
+  ObjectIngestor(Repository& repository, Storage& storage, bool rewrite_header = false)
+      : repository_(repository), storage_(storage), rewrite_header_(rewrite_header) {}
 
   // One object read from a stream (request body or archive entry).
   IngestResult ingest_stream(const ImportOptions& options, const std::string& object_name,
@@ -73,6 +74,7 @@ class ObjectIngestor {
                                Pending& pending);
   Repository& repository_;
   Storage& storage_;
+  bool rewrite_header_;  // --rewrite-header
   std::mutex inflight_mutex_;
   std::set<std::string> inflight_;  // "<session dir>|<scan>|<file>" being written (§11.5)
   std::atomic<std::uint64_t> objects_stored_{0};

@@ -44,7 +44,9 @@ void session_action(RequestContext& ctx, const std::shared_ptr<PrearcSession>& s
   if (!action)
     throw HttpError(400, "No action parameter was specified for the request by user " + ctx.user);
   const std::string prearc_uri = "/data" + s->url();
-  if (*action == "build" || *action == "rebuild") {
+  // XNAT knows build, commit, move, reset-status and set-status; anything else, including the
+  // "rebuild" the Python tool sends, is a 400 (§4.3).
+  if (*action == "build") {
     repo.build_session(*s);
     send_text(ctx.response, 200, prearc_uri, "text/uri-list");
     return;
@@ -107,37 +109,75 @@ void session_action(RequestContext& ctx, const std::shared_ptr<PrearcSession>& s
                   ctx.user + " requested an unsupported action on prearchive session: " + *action);
 }
 
-// GET …/{TS}/{FOLDER}/scans[/{S}/resources/{R}/files[/{name}]] — read-only views (§4.3).
+// GET …/{TS}/{FOLDER}/scans[/{S}[/resources[/{R}/files[/{name}]]]] and …/logs/last —
+// read-only views (§4.3).
 void session_contents(RequestContext& ctx, PrearcSession& s, std::size_t i) {
   const auto& seg = ctx.segments;
   const std::string base = "/data" + s.url();
+  if (seg[i] == "logs" && seg.size() == i + 2 && seg[i + 1] == "last") {
+    // The last log entry: why a session is in ERROR or CONFLICT, or nothing.
+    send_text(ctx.response, 200, s.message);
+    return;
+  }
   if (seg[i] != "scans") throw HttpError(404, "Not Found");
+  // The scan's xsi:type is known once the session document exists (§4.3).
+  auto scan_row = [&](const std::string& id, const ReceivedScan& scan) -> JsonTable::Row {
+    return {{"ID", id},
+            {"series_description", scan.series_description},
+            {"xsiType", s.built ? scan_xsi_type(scan.modality) : ""},
+            {"URI", base + "/scans/" + id},
+            {"file_count", std::to_string(scan.sop_by_file.size())}};
+  };
   if (seg.size() == i + 1) {
     JsonTable t;
-    for (const auto& [id, scan] : s.scans)
-      t.add_row({{"ID", id},
-                 {"series_description", scan.series_description},
-                 {"xsiType", ""},
-                 {"URI", base + "/scans/" + id},
-                 {"file_count", std::to_string(scan.sop_by_file.size())}});
+    for (const auto& [id, scan] : s.scans) t.add_row(scan_row(id, scan));
     t.add_meta("totalRecords", std::to_string(t.size()));
     send_json(ctx.response, 200, t.to_json());
     return;
   }
   const auto scan_it = s.scans.find(seg[i + 1]);
   if (scan_it == s.scans.end()) throw HttpError(404, "Unable to find the specified scan.");
-  if (seg.size() < i + 5 || seg[i + 2] != "resources" || seg[i + 3] != "DICOM" ||
-      seg[i + 4] != "files")
-    throw HttpError(404, "Not Found");
+  const std::string scan_base = base + "/scans/" + scan_it->first;
   Resource dicom;
   dicom.label = "DICOM";
   dicom.format = "DICOM";
+  dicom.content = "RAW";
+  dicom.imported_dicom = true;
   dicom.dir = s.dir / "SCANS" / scan_it->first / "DICOM";
+  if (seg.size() == i + 2) {  // …/scans/{S}
+    JsonTable t;
+    t.add_row(scan_row(scan_it->first, scan_it->second));
+    send_json(ctx.response, 200, t.to_json());
+    return;
+  }
+  if (seg[i + 2] != "resources") throw HttpError(404, "Not Found");
+  if (seg.size() == i + 3) {  // …/scans/{S}/resources: the one DICOM resource
+    std::uint64_t bytes = 0;
+    std::error_code ec;
+    for (const auto& [file, sop] : scan_it->second.sop_by_file) {
+      const auto size = std::filesystem::file_size(dicom.dir / file, ec);
+      if (!ec) bytes += size;
+    }
+    JsonTable t;
+    t.add_row({{"label", "DICOM"},
+               {"format", "DICOM"},
+               {"content", "RAW"},
+               {"file_count", std::to_string(scan_it->second.sop_by_file.size())},
+               {"file_size", std::to_string(bytes)},
+               {"URI", scan_base + "/resources/DICOM"}});
+    t.add_meta("title", "Resources");
+    t.add_meta("totalRecords", std::to_string(t.size()));
+    send_json(ctx.response, 200, t.to_json());
+    return;
+  }
+  if (seg[i + 3] != "DICOM") throw HttpError(404, "Unable to find the specified resource.");
+  if (seg.size() < i + 5 || seg[i + 4] != "files") throw HttpError(404, "Not Found");
   const std::string rel = ctx.remainder(i + 5);
   if (rel.empty()) {
     JsonTable t;
     t.set_uri_column(ctx.emu.config.context_path);
-    add_file_rows(t, dicom, base + "/scans/" + scan_it->first + "/resources/DICOM");
+    // add_file_rows appends /resources/<label>/files/<name>: the URIs are followable.
+    add_file_rows(t, dicom, scan_base);
     t.add_meta("title", "Files");
     send_json(ctx.response, 200, t.to_json());
     return;

@@ -1,6 +1,7 @@
 #include "repository.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -66,8 +67,14 @@ std::string modality_prefix(const std::string& modality) {
 std::string session_xsi_type(const std::string& modality) {
   return "xnat:" + modality_prefix(modality) + "SessionData";
 }
-std::string scan_xsi_type(const std::string& modality) {
-  return "xnat:" + modality_prefix(modality) + "ScanData";
+// The element XNAT writes for a session document is the schema's element name, not the
+// type name: <xnat:MRSession> of type xnat:mrSessionData (xnat.xsd; [V] §4.3 session XML).
+std::string session_element(const std::string& modality) {
+  const std::string prefix = modality_prefix(modality);
+  if (prefix == "otherDicom") return "xnat:OtherDicomSession";
+  std::string upper;
+  for (char c : prefix) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "xnat:" + upper + "Session";
 }
 std::string xml_escape(const std::string& s) {
   std::string out;
@@ -92,6 +99,10 @@ std::string xml_escape(const std::string& s) {
   return out;
 }
 }  // namespace
+
+std::string scan_xsi_type(const std::string& modality) {
+  return "xnat:" + modality_prefix(modality) + "ScanData";
+}
 
 std::string sql_timestamp(SystemClock::time_point t) {
   auto tm = local_tm(t);
@@ -198,7 +209,7 @@ bool Repository::build_session(PrearcSession& s) {
     // that it exists. Real XNAT writes a full xnat:imageSessionData document.
     std::ofstream xml(s.dir.string() + ".xml", std::ios::trunc);
     xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        << "<" << session_xsi_type(s.modality)
+        << "<" << session_element(s.modality)
         << " xmlns:xnat=\"http://nrg.wustl.edu/xnat\" xmlns:xsi="
            "\"http://www.w3.org/2001/XMLSchema-instance\" project=\""
         << xml_escape(s.project_or_unassigned()) << "\" label=\"" << xml_escape(s.name)
@@ -212,7 +223,7 @@ bool Repository::build_session(PrearcSession& s) {
           << "\">\n      <xnat:file label=\"DICOM\" format=\"DICOM\""
           << " content=\"RAW\" count=\"" << scan.sop_by_file.size() << "\"/>\n    </xnat:scan>\n";
     }
-    xml << "  </xnat:scans>\n</" << session_xsi_type(s.modality) << ">\n";
+    xml << "  </xnat:scans>\n</" << session_element(s.modality) << ">\n";
   }
   s.built = true;
   s.status = PrearcStatus::READY;
@@ -419,7 +430,23 @@ ArchiveOutcome Repository::archive_session(const std::shared_ptr<PrearcSession>&
   } else if (rq.overwrite == OverwriteMode::Delete) {
     e->study_uid = s->study_uid;
   }
-  for (const auto& [scan_id, incoming] : s->scans) {
+  for (const auto& [incoming_id, incoming] : s->scans) {
+    // A scan number the existing session already uses for another series (only reachable
+    // with overwrite=delete, checked above) is renumbered N-<modality><k>, as XNAT's
+    // ScanIdValidator does when merging is allowed: the archived scan and its files stay.
+    std::string scan_id = incoming_id;
+    if (existing) {
+      const auto taken = [&](const std::string& id) {
+        const auto it = e->scans.find(id);
+        return it != e->scans.end() && it->second.series_uid != incoming.series_uid;
+      };
+      if (taken(scan_id)) {
+        const std::string stem =
+            incoming_id + "-" + (incoming.modality.empty() ? "OT" : incoming.modality);
+        for (int k = 1; taken(scan_id = stem + std::to_string(k)); ++k) {
+        }
+      }
+    }
     Scan& scan = e->scans[scan_id];
     if (scan.id.empty()) {
       scan.id = scan_id;
@@ -436,11 +463,12 @@ ArchiveOutcome Repository::archive_session(const std::shared_ptr<PrearcSession>&
       dicom.label = "DICOM";
       dicom.format = "DICOM";
       dicom.content = "RAW";
+      dicom.imported_dicom = true;
       dicom.dir = e->dir / "SCANS" / scan_id / "DICOM";
     }
     for (const auto& [file, sop] : incoming.sop_by_file) {
       if (!storage_.sink()) {
-        const auto from = s->dir / "SCANS" / scan_id / "DICOM" / file;
+        const auto from = s->dir / "SCANS" / incoming_id / "DICOM" / file;
         const auto to = dicom.dir / file;
         if (from != to) move_file(from, to);
       }

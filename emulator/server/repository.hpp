@@ -64,8 +64,13 @@ struct PrearcSession {
 
 struct Resource {
   int id = 0;
-  std::string label, format, content, description;
+  std::string label, format, content, description;  // the resource's own attributes (§6.1)
   std::filesystem::path dir;
+  // Files carry their own format/content, given when they were uploaded (§6.2), not the
+  // resource's: file path -> {format, content}.
+  std::map<std::string, std::pair<std::string, std::string>> file_meta;
+  // A DICOM resource the importer wrote: its catalog entries say DICOM/RAW.
+  bool imported_dicom = false;
 };
 
 struct Scan {
@@ -178,5 +183,7 @@ class Repository {
 // Formatting helpers shared by listings.
 std::string sql_timestamp(SystemClock::time_point t);         // yyyy-MM-dd HH:mm:ss.SSS
 std::string prearchive_timestamp(SystemClock::time_point t);  // yyyyMMdd_HHmmssSSS
+// xsi:type of a scan of `modality` ("xnat:mrScanData"), as the built session lists it.
+std::string scan_xsi_type(const std::string& modality);
 
 }  // namespace xnatctl::emulator

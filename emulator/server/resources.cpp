@@ -106,6 +106,7 @@ class ResourceUpload {
       write_stream_to(data, temp);
       ctx_.require_intact_body();  // a short body is not a complete file
       move_file(temp, target);
+      remember_meta(dest_rel);
     } catch (...) {
       std::error_code ec;
       fs::remove(temp, ec);
@@ -114,6 +115,16 @@ class ResourceUpload {
   }
 
   int stored() const { return stored_; }
+  // The file's own format/content from this request's parameters (§6.2).
+  void remember_meta(const std::string& rel) {
+    std::string format = ctx_.params.get_or("format", "");
+    if (format == "json" || format == "xml") format.clear();  // response format
+    const std::string content = ctx_.params.get_or("content", "");
+    if (format.empty() && content.empty())
+      r_.file_meta.erase(rel);
+    else
+      r_.file_meta[rel] = {format, content};
+  }
   const std::vector<std::string>& duplicates() const { return duplicates_; }
 
  private:
@@ -163,6 +174,7 @@ class ResourceUpload {
           continue;
         }
         if (!ctx_.emu.storage.sink()) move_file(f.path, target);
+        remember_meta(rel);
       }
     } catch (const ArchiveReadError& e) {
       clean_up(staging, spooled);
@@ -305,13 +317,19 @@ void delete_file(RequestContext& ctx, const Resource& r, const std::string& rel)
 void add_file_rows(JsonTable& t, const Resource& r, const std::string& uri_base) {
   const std::string key = r.id ? std::to_string(r.id) : r.label;  // numeric ID in URIs (§6.3)
   for (const auto& f : files_of(r)) {
+    // A file's own attributes; the importer's DICOM entries are DICOM/RAW (§6.3).
+    std::pair<std::string, std::string> meta;
+    if (const auto it = r.file_meta.find(f.rel); it != r.file_meta.end())
+      meta = it->second;
+    else if (r.imported_dicom)
+      meta = {"DICOM", "RAW"};
     t.add_row({{"Name", fs::path(f.rel).filename().string()},
                {"Size", std::to_string(f.size)},
                {"URI", uri_base + "/resources/" + key + "/files/" + f.rel},
                {"collection", r.label},
                {"file_tags", ""},
-               {"file_format", r.format},
-               {"file_content", r.content},
+               {"file_format", meta.first},
+               {"file_content", meta.second},
                {"cat_ID", r.id ? std::to_string(r.id) : ""},
                {"digest", md5_of_file(f.path)}});
   }

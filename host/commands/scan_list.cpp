@@ -18,12 +18,23 @@ int run_scan_list(Invocation& invocation) {
 
   std::vector<xnat::ScanSummary> scans;
   try {
-    scans = xnat::list_scans(*connection.client, *experiment, project);
+    try {
+      scans = xnat::list_scans(*connection.client, *experiment, project);
+    } catch (const Error& e) {
+      // An XNAT ID of another project is not found under the profile's default project; it
+      // is found site-wide. An explicit -P is taken at its word.
+      if (explicit_project || !project || e.code() != ExitCode::kFailure) throw;
+      scans = xnat::list_scans(*connection.client, *experiment, std::nullopt);
+    }
   } catch (const Error& e) {
-    // An XNAT ID of another project is not found under the profile's default project; it
-    // is found site-wide. An explicit -P is taken at its word.
-    if (explicit_project || !project || e.code() != ExitCode::kFailure) throw;
-    scans = xnat::list_scans(*connection.client, *experiment, std::nullopt);
+    // The seed's verification path: a session that is not archived (yet) may be waiting
+    // in the prearchive, which this listing cannot see.
+    if (e.code() != ExitCode::kFailure || !project) throw;
+    throw Error(std::string(e.what()) +
+                    "; if it was just uploaded it may be in the prearchive: 'xnatctl prearchive "
+                    "list --project " +
+                    *project + "'",
+                e.code());
   }
   std::vector<output::Record> records;
   records.reserve(scans.size());

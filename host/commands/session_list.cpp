@@ -30,7 +30,14 @@ int run_session_list(Invocation& invocation) {
                        {"date", s.date},
                        {"modality", s.modality}});
   }
-  output::print_list(invocation.out(), output_format(invocation, connection.config_file.config()),
+  const auto format = output_format(invocation, connection.config_file.config());
+  if (records.empty() && format == output::Format::kTable) {
+    // Where else a just-uploaded session can be (the seed's "Verifying Your Upload").
+    invocation.err() << "note: sessions waiting for review are listed by 'xnatctl prearchive "
+                        "list --project "
+                     << *project << "'\n";
+  }
+  output::print_list(invocation.out(), format,
                      {{"id", "ID"},
                       {"label", "Label"},
                       {"subject", "Subject"},
