@@ -62,7 +62,11 @@ Readiness judge_http(std::string_view received, bool tls) {
 HttpServer::HttpServer(Emulator& emu) : emu_(emu) {}
 
 HttpServer::~HttpServer() {
-  stop();
+  // An exception leaving a destructor is std::terminate; stopping is best effort here.
+  try {
+    stop();
+  } catch (...) {
+  }
 }
 
 std::uint16_t HttpServer::start() {

@@ -12,8 +12,8 @@ namespace xnatctl::emulator {
 namespace fs = std::filesystem;
 
 // Absolute and normalised once, so confined() can compare paths component by component.
-Storage::Storage(fs::path root, bool sink)
-    : root_(fs::absolute(std::move(root)).lexically_normal()), sink_(sink) {
+Storage::Storage(const fs::path& root, bool sink)
+    : root_(fs::absolute(root).lexically_normal()), sink_(sink) {
   if (!root_.has_filename()) root_ = root_.parent_path();  // "/data/" -> "/data"
 }
 

@@ -20,7 +20,7 @@ struct PathOutsideDataRoot : std::runtime_error {
 
 class Storage {
  public:
-  Storage(std::filesystem::path root, bool sink);
+  Storage(const std::filesystem::path& root, bool sink);
   // Creates the tree; refuses a root that holds a previous run unless `reset` (state is in
   // memory and is not reloaded, see README).
   void prepare(bool reset);
