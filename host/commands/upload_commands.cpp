@@ -35,6 +35,14 @@ void add_transport_options(CommandSpec& spec, PluginCatalog& catalog, const std:
   }
 }
 
+// --workers of both upload commands: the profile's `workers`, else 4 (the seed's default).
+OptionSpec workers_option(const char* help) {
+  OptionSpec workers = make_option("workers", 'w', OptionKind::kInt, help);
+  workers.profile_key = "workers";
+  workers.default_value = "4";
+  return workers;
+}
+
 // Options both upload commands share: how the run behaves, whatever the transport.
 std::vector<OptionSpec> run_options() {
   return {make_option("dry-run", 0, OptionKind::kFlag,
@@ -62,9 +70,7 @@ CommandSpec session_upload(PluginCatalog& catalog, HostServices& services) {
   OptionSpec session =
       make_option("session", 'E', OptionKind::kString, "session (experiment) label");
   session.required = true;
-  OptionSpec workers = make_option("workers", 'w', OptionKind::kInt, "parallel uploads");
-  workers.profile_key = "workers";
-  workers.default_value = "4";
+  const OptionSpec workers = workers_option("parallel uploads");
   OptionSpec format =
       make_option("archive-format", 0, OptionKind::kString, "batch archive format: tar or zip");
   format.profile_key = "archive_mode";
@@ -126,10 +132,7 @@ CommandSpec session_upload_dicom(PluginCatalog& catalog, HostServices& services)
       "depends on the "
       "receiver's configuration and routing rules.";
   spec.positionals = {{"PATH", "a directory of DICOM files", true, false}};
-  OptionSpec workers = make_option("workers", 'w', OptionKind::kInt, "parallel associations");
-  workers.profile_key = "workers";
-  workers.default_value = "4";
-  spec.options = {workers};
+  spec.options = {workers_option("parallel associations")};
   for (OptionSpec& o : run_options()) spec.options.push_back(std::move(o));
   spec.examples = {
       "xnatctl session upload-dicom ./DICOM --host xnat.example.org --port 8104 --called-aet XNAT"};
