@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 #include "common/xnat_import.hpp"
@@ -101,8 +102,14 @@ class Run {
         std::max<std::size_t>(1, std::min<std::size_t>(plan_.workers, files.size()));
     std::vector<std::thread> workers;
     workers.reserve(threads);
-    for (std::size_t t = 0; t < threads; ++t)
-      workers.emplace_back([&] { work(schedule, final, deferred); });
+    try {
+      for (std::size_t t = 0; t < threads; ++t)
+        workers.emplace_back([&] { work(schedule, final, deferred); });
+    } catch (const std::system_error& e) {
+      // Fewer threads than asked for: the ones running finish the job.
+      if (workers.empty())
+        fail_job(xc::Error(XC_INTERNAL, std::string("rest_gradual: ") + e.what()));
+    }
     for (auto& w : workers) w.join();
     schedule_ = nullptr;
   }
