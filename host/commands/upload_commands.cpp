@@ -2,6 +2,7 @@
 
 #include "cli/invocation.hpp"
 #include "commands/core_command_support.hpp"
+#include "commands/upload_flow.hpp"
 #include "plugins/host_services.hpp"
 #include "plugins/plugin_catalog.hpp"
 #include "plugins/plugin_command_adapter.hpp"
@@ -16,12 +17,16 @@ constexpr const char* kUploadDicomCommand = "session upload-dicom";
 // Adds the options of every transport attached to `command`, one --help section each.
 // Transports of one command may share an option name (e.g. both REST transports read
 // --workers from the host); the first declaration is kept.
-void add_transport_options(CommandSpec& spec, PluginCatalog& catalog) {
-  for (const TransportRef& t : catalog.transports_for(spec.path)) {
+// `borrowed`: the transports belong to another command and are used here only through
+// --transport, so their options cannot be required (the transport's create() checks them).
+void add_transport_options(CommandSpec& spec, PluginCatalog& catalog, const std::string& command,
+                           bool borrowed = false) {
+  for (const TransportRef& t : catalog.transports_for(command)) {
     const std::string group =
         "Options of the '" + std::string(t.desc->name) + "' transport (" + t.plugin->id + ")";
     for (size_t i = 0; i < t.desc->option_count; ++i) {
       OptionSpec o = to_option_spec(*t.desc->options[i], group);
+      if (borrowed) o.required = false;
       const bool taken =
           std::any_of(spec.options.begin(), spec.options.end(),
                       [&](const OptionSpec& existing) { return existing.name == o.name; });
@@ -30,18 +35,15 @@ void add_transport_options(CommandSpec& spec, PluginCatalog& catalog) {
   }
 }
 
-std::string chosen_rest_transport(const Invocation& inv) {
-  if (auto named = inv.value("transport")) return *named;
-  return inv.flag("gradual") ? "rest_gradual" : "rest_zip";
+// Options both upload commands share: how the run behaves, whatever the transport.
+std::vector<OptionSpec> run_options() {
+  return {make_option("dry-run", 0, OptionKind::kFlag,
+                      "show what would be sent and how; contact no server"),
+          make_option("resume", 0, OptionKind::kFlag,
+                      "skip the files an interrupted earlier run of the same upload already "
+                      "sent (the command printed on interruption adds it)")};
 }
-
-[[noreturn]] void not_implemented_yet(const std::string& command, const std::string& transport) {
-  throw Error("'" + command + "' is not implemented yet (the '" + transport +
-                  "' transport is loaded; the upload pipeline lands with the upload issue)",
-              ExitCode::kUnavailable);
-}
-
-CommandSpec session_upload(PluginCatalog& catalog) {
+CommandSpec session_upload(PluginCatalog& catalog, HostServices& services) {
   CommandSpec spec;
   spec.path = kUploadCommand;
   spec.summary = "Upload a DICOM session (directory or archive) through the REST import API";
@@ -89,24 +91,33 @@ CommandSpec session_upload(PluginCatalog& catalog) {
       overwrite,
       make_option("transport", 0, OptionKind::kString,
                   "use this transport instead (see 'xnatctl plugin list')"),
+      make_option("split-studies", 0, OptionKind::kFlag,
+                  "several studies under one label: upload each as its own session "
+                  "LABEL_1, LABEL_2, ... (in StudyDate/StudyTime order)"),
+      make_option("allow-multi-study", 0, OptionKind::kFlag,
+                  "several studies under one label: send them as one session (XNAT merges)"),
+      make_option("no-commit", 0, OptionKind::kFlag,
+                  "leave the session for the server to build when idle instead of archiving "
+                  "it as soon as the last file is acknowledged"),
+      make_option("verify", 0, OptionKind::kFlag,
+                  "afterwards, compare the server's scans and files with what was sent"),
       make_option("username", 'u', OptionKind::kString,
                   "user name (prefer XNAT_USER or 'auth login')"),
-      password,
-      make_option("dry-run", 0, OptionKind::kFlag, "show what would be sent, send nothing")};
+      password};
+  for (OptionSpec& o : run_options()) spec.options.push_back(std::move(o));
   spec.examples = {"xnatctl session upload ./DICOM -P MYPROJECT -S MYSUBJECT -E MYSESSION",
                    "xnatctl session upload ./DICOM -P MYPROJECT -S MYSUBJECT -E MYSESSION "
                    "--gradual --workers 16"};
-  add_transport_options(spec, catalog);
-  spec.run = [&catalog](Invocation& inv) -> int {
-    const std::string transport = chosen_rest_transport(inv);
-    if (!catalog.transport(transport))
-      throw Error(catalog.unavailable_reason(transport), ExitCode::kUnavailable);
-    not_implemented_yet(kUploadCommand, transport);
+  add_transport_options(spec, catalog, kUploadCommand);
+  // --transport cstore: the C-STORE options are accepted here too.
+  add_transport_options(spec, catalog, kUploadDicomCommand, true);
+  spec.run = [&catalog, &services](Invocation& inv) -> int {
+    return run_upload(UploadCommand::kRest, inv, catalog, services);
   };
   return spec;
 }
 
-CommandSpec session_upload_dicom(PluginCatalog& catalog) {
+CommandSpec session_upload_dicom(PluginCatalog& catalog, HostServices& services) {
   CommandSpec spec;
   spec.path = kUploadDicomCommand;
   spec.summary = "Upload DICOM files to an XNAT DICOM receiver with C-STORE";
@@ -118,23 +129,26 @@ CommandSpec session_upload_dicom(PluginCatalog& catalog) {
   OptionSpec workers = make_option("workers", 'w', OptionKind::kInt, "parallel associations");
   workers.profile_key = "workers";
   workers.default_value = "4";
-  spec.options = {workers, make_option("dry-run", 0, OptionKind::kFlag,
-                                       "print the connection parameters, send nothing")};
+  spec.options = {workers};
+  for (OptionSpec& o : run_options()) spec.options.push_back(std::move(o));
   spec.examples = {
       "xnatctl session upload-dicom ./DICOM --host xnat.example.org --port 8104 --called-aet XNAT"};
   if (!catalog.transport("cstore")) {
     spec.unavailable = catalog.unavailable_reason("cstore");
   }
-  add_transport_options(spec, catalog);
-  spec.run = [](Invocation&) -> int { not_implemented_yet(kUploadDicomCommand, "cstore"); };
+  add_transport_options(spec, catalog, kUploadDicomCommand);
+  spec.run = [&catalog, &services](Invocation& inv) -> int {
+    return run_upload(UploadCommand::kDicom, inv, catalog, services);
+  };
   return spec;
 }
 
 }  // namespace
 
-void register_upload_commands(CommandRegistry& registry, PluginCatalog& catalog, HostServices&) {
-  registry.add(session_upload(catalog));
-  registry.add(session_upload_dicom(catalog));
+void register_upload_commands(CommandRegistry& registry, PluginCatalog& catalog,
+                              HostServices& services) {
+  registry.add(session_upload(catalog, services));
+  registry.add(session_upload_dicom(catalog, services));
 }
 
 }  // namespace xnatctl::host

@@ -184,6 +184,15 @@ std::vector<TransportRef> PluginCatalog::transports_for(const std::string& comma
   return found;
 }
 
+std::vector<RouterRef> PluginCatalog::routers() {
+  std::vector<RouterRef> found;
+  for (auto& p : plugins_) {
+    if (p.state != PluginState::kEnabled) continue;
+    for (size_t i = 0; i < p.desc()->router_count; ++i) found.push_back({&p, p.desc()->routers[i]});
+  }
+  return found;
+}
+
 void* PluginCatalog::ensure_initialised(PluginRecord& plugin, HostServices& services) {
   if (plugin.initialised) return plugin.context;
   if (plugin.state == PluginState::kInitFailed)

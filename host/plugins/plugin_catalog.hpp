@@ -49,6 +49,11 @@ struct TransportRef {
   const xc_transport_desc* desc;
 };
 
+struct RouterRef {
+  PluginRecord* plugin;
+  const xc_router_desc* desc;
+};
+
 struct CatalogSettings {
   std::vector<std::filesystem::path> cli_dirs;  // --plugin-dir
   std::vector<std::filesystem::path> system_files;
@@ -82,6 +87,8 @@ class PluginCatalog {
   const PluginRecord* find(const std::string& id) const;
   std::optional<TransportRef> transport(const std::string& name);
   std::vector<TransportRef> transports_for(const std::string& command);
+  // Every enabled plugin's routers, in load order (the order they run in).
+  std::vector<RouterRef> routers();
 
   // Calls the plugin's init() once. Throws Error (and marks kInitFailed) when it fails.
   void* ensure_initialised(PluginRecord& plugin, HostServices& services);

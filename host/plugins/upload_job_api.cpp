@@ -195,6 +195,10 @@ xc_status job_file_open(const xc_upload_job* handle, size_t index, xc_body* out,
 xc_status job_source_open(const xc_upload_job* handle, xc_body* out, xc_error* error) {
   if (handle->job.source_kind != SourceKind::kArchive)
     return fail(error, XC_UNSUPPORTED, "the upload's source is not a pre-built archive");
+  if (!handle->job.whole_source)
+    return fail(error, XC_UNSUPPORTED,
+                "the job holds only some of the archive's members; send them with "
+                "job_archive_open");
   return open_body(handle, out, error, [](const upload::Job& job, upload::ProgressHook h) {
     return upload::open_source_archive(job, std::move(h));
   });

@@ -435,7 +435,9 @@ typedef struct xc_host_api {
                              xc_error* error);
   /* Opens the pre-built archive the job came from, byte for byte, for transports with
    * XC_TRANSPORT_ARCHIVE_PASSTHROUGH. XC_UNSUPPORTED unless source_kind is
-   * XC_SOURCE_ARCHIVE. */
+   * XC_SOURCE_ARCHIVE and the job holds every member of the archive (none filtered out as
+   * non-DICOM, split off by --split-studies or left out by --resume); then send the job's
+   * files with job_archive_open instead. */
   xc_status (*job_source_open)(const xc_upload_job* job, xc_body* out, xc_error* error);
   /* Opens a tar or zip (XC_ARCHIVE_*) of the listed files, produced while it is read (no
    * temporary copy; memory independent of the data). Tar bodies have their exact size.

@@ -167,6 +167,8 @@ class FakeHost {
       FakeHost& h = self(j);
       if (h.info_.source_kind != XC_SOURCE_ARCHIVE)
         return fail(e, XC_UNSUPPORTED, "the job's source is not an archive");
+      if (h.source_archive_.empty())  // like the host when the job is not the whole archive
+        return fail(e, XC_UNSUPPORTED, "the job holds only some of the archive's members");
       return h.open_body(h.source_archive_, {}, out, e);
     };
     api_.job_archive_open = [](const xc_upload_job* j, const size_t* indices, size_t count,
@@ -232,6 +234,8 @@ class FakeHost {
     files_.push_back(std::move(file));
   }
   // The raw bytes job_source_open serves (set job_info().source_kind = XC_SOURCE_ARCHIVE).
+  // Left empty, job_source_open answers XC_UNSUPPORTED as the host does for a job holding
+  // only some of the archive's members.
   void set_source_archive(std::string bytes) { source_archive_ = std::move(bytes); }
   void on_http(HttpHandler handler) { http_ = std::move(handler); }
 

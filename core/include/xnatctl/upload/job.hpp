@@ -83,6 +83,9 @@ struct Job {
   std::filesystem::path source;  // as the user named it, made absolute
   SourceKind source_kind = SourceKind::kDirectory;
   std::vector<JobFile> files;
+  // A pre-built archive whose every member is one of `files` (nothing filtered out, split
+  // off or left out by --resume), so it may be sent byte for byte as it is.
+  bool whole_source = false;
 
   std::uint64_t total_bytes() const;
 };
