@@ -23,14 +23,19 @@ constexpr const char* kHandler = "gradual-DICOM";
 constexpr std::string_view kRaceMessage = "Concurrent file sends of the same data";
 // Enough of an error page for server_message(), which keeps 300 characters.
 constexpr std::size_t kResponseCap = 64 * 1024;
+// Rounds over the files that failed transiently, after the first pass, and the pause before
+// each (times the round number).
+constexpr unsigned kExtraRounds = 2;
+constexpr std::uint32_t kRoundPauseMs = 1000;
 // A send() outcome that is no file's: the job failed as a whole (credentials refused).
 constexpr xc_status kJobFailed = -1;
 
 std::string human_bytes(std::uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  // Decimal units, as the host's own plan and summary print them.
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
   double value = static_cast<double>(bytes);
   std::size_t unit = 0;
-  while (value >= 1024 && unit + 1 < std::size(units)) value /= 1024, ++unit;
+  while (value >= 1000 && unit + 1 < std::size(units)) value /= 1000, ++unit;
   char out[32];
   std::snprintf(out, sizeof out, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
   return out;
@@ -71,14 +76,21 @@ class Run {
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     std::vector<std::size_t> deferred;
     pass(all, /*final=*/false, deferred);
-    if (!stopped_ && !deferred.empty()) {
-      // One more try for what failed transiently (the host already backed off), after
-      // everything else: a short outage costs a few files a second round, not a re-run.
-      std::sort(deferred.begin(), deferred.end());
-      host_.log(XC_LOG_INFO,
-                "retrying " + std::to_string(deferred.size()) + " file(s) that failed transiently");
-      std::vector<std::size_t> none;
-      pass(deferred, /*final=*/true, none);
+    // What failed transiently (the host already backed off within each send) gets up to
+    // kExtraRounds more tries after everything else, each after a pause: a short outage or a
+    // flaky 500 costs a few files another round, not a re-run. Only the last round reports.
+    for (unsigned round = 1; round <= kExtraRounds && !stopped_ && !deferred.empty(); ++round) {
+      std::vector<std::size_t> again = std::move(deferred);
+      deferred.clear();
+      std::sort(again.begin(), again.end());
+      host_.log(XC_LOG_INFO, "retrying " + std::to_string(again.size()) +
+                                 " file(s) that failed transiently (round " +
+                                 std::to_string(round) + ")");
+      if (!host_.wait(kRoundPauseMs * round)) {
+        stop_for_cancel();
+        break;
+      }
+      pass(again, /*final=*/round == kExtraRounds, deferred);
     }
     if (cancelled_) return XC_CANCELLED;
     // Stopped for an outage: what failed transiently is reported as such, the rest unsent.

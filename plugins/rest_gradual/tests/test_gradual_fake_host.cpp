@@ -312,7 +312,7 @@ TEST_CASE("the import race 400 is re-sent with the host's import-400 retry", "[p
   }());
 }
 
-TEST_CASE("a file still failing after the host's retries gets one more round", "[plugin]") {
+TEST_CASE("a file still failing after the host's retries gets two more rounds", "[plugin]") {
   PluginLibrary plugin(REST_GRADUAL_PLUGIN);
   FakeHost host;
   host.job_info().workers = 3;
@@ -326,22 +326,44 @@ TEST_CASE("a file still failing after the host's retries gets one more round", "
       return std::string("Service Unavailable");
     }
     if (f == 9 && sends_of_9++ == 0) {  // down once
+      rs.status = 500;
+      return std::string("Internal Server Error");
+    }
+    return ok(rs);
+  });
+  REQUIRE(host.upload(plugin.descriptor(), "rest_gradual") == XC_PARTIAL);
+  CHECK(sends_of_4 == 3);
+  CHECK(sends_of_9 == 2);
+  CHECK(host.report_calls() == 12);  // the failures before the last round were not reported
+  const auto& down = host.file_results().at(4);
+  CHECK(down.outcome == XC_RETRY);
+  CHECK(down.status == 503);
+  CHECK(down.attempts == 3u);
+  CHECK(down.message == "HTTP 503: Service Unavailable");
+  CHECK(host.file_results().at(9).outcome == XC_OK);
+  CHECK(host.file_results().at(9).attempts == 2u);
+  CHECK(host.waits() == std::vector<uint32_t>{1000, 2000});  // a pause before each round
+}
+
+TEST_CASE("cancelling during the pause before a round stops there", "[plugin]") {
+  PluginLibrary plugin(REST_GRADUAL_PLUGIN);
+  FakeHost host;
+  host.job_info().workers = 2;
+  add_files(host, 1, 4);
+  std::atomic<int> sends{0};
+  host.on_http([&](const Exchange& rq, xc_http_response& rs) {
+    ++sends;
+    if (file_of(rq, 4) == 3) {
+      host.set_cancelled(true);  // the user presses Ctrl-C while the server is failing
       rs.status = 502;
       return std::string("Bad Gateway");
     }
     return ok(rs);
   });
-  REQUIRE(host.upload(plugin.descriptor(), "rest_gradual") == XC_PARTIAL);
-  CHECK(sends_of_4 == 2);
-  CHECK(sends_of_9 == 2);
-  CHECK(host.report_calls() == 12);  // the first failure was not reported
-  const auto& down = host.file_results().at(4);
-  CHECK(down.outcome == XC_RETRY);
-  CHECK(down.status == 503);
-  CHECK(down.attempts == 2u);
-  CHECK(down.message == "HTTP 503: Service Unavailable");
-  CHECK(host.file_results().at(9).outcome == XC_OK);
-  CHECK(host.file_results().at(9).attempts == 2u);
+  CHECK(host.upload(plugin.descriptor(), "rest_gradual") == XC_CANCELLED);
+  CHECK(sends == 4);
+  CHECK(host.waits().size() <= 1);
+  CHECK(host.file_results().count(3) == 0);  // never reported: it counts as not sent
 }
 
 TEST_CASE("a server that stops answering stops the job, leaving the rest for --resume",
