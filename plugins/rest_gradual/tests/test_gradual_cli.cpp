@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -179,6 +180,34 @@ TEST_CASE("16 workers over a multi-series session: one JSON record per file, one
   const auto archived = stored_objects(emulator.data_dir() / "archive" / "P1");
   REQUIRE(archived.size() == 1);
   CHECK(archived.begin()->second == 150);
+}
+
+TEST_CASE("each worker keeps one connection for all its files", "[cli][emulator]") {
+  EmulatorFixture emulator(emulator_options({"--project", "P1"}));
+  TempDir home, work;
+  const fs::path dicom = generate(work, "dicom", 2, 60);  // 120 files
+  // strace records every connect() of xnatctl and its threads.
+  const fs::path log = work.path() / "connect.strace";
+  std::vector<std::string> args = {
+      "-f",      "-e",     "trace=connect", "-o",        log.string(), XNATCTL_BINARY,
+      "session", "upload", dicom.string(),  "-P",        "P1",         "-S",
+      "S1",      "-E",     "POOLED",        "--gradual", "--workers",  "4",
+      "-q"};
+  const RunResult run = xnatctl::test_support::run_process(
+      "strace", args, std::chrono::seconds(150), client_env(home, emulator.base_url()));
+  INFO(run.stdout_text << run.stderr_text);
+  REQUIRE(run.exit_status == 0);
+  std::ifstream in(log);
+  const std::string port = "sin_port=htons(" + std::to_string(emulator.http_port()) + ")";
+  std::size_t connects = 0;
+  for (std::string line; std::getline(in, line);) connects += line.find(port) != std::string::npos;
+  // 120 requests, 4 at a time: the pool's connections (one per worker, plus none or one
+  // more for the login, project check and commit), never one per file.
+  CHECK(connects >= 1);
+  CHECK(connects <= 5);
+  const auto archived = stored_objects(emulator.data_dir() / "archive" / "P1");
+  REQUIRE(archived.size() == 1);
+  CHECK(archived.begin()->second == 120);
 }
 
 TEST_CASE("with --prearchive the session stays in the prearchive", "[cli][emulator]") {
