@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cinttypes>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -72,6 +74,13 @@ class Run {
         reported_(job.file_count(), false) {}
 
   xc_status go() {
+    // Reports go through one thread of their own: the host journals each stored file before
+    // report() returns, and a worker waiting for that is a worker not sending.
+    reporter_ = std::thread([this] { report_loop(); });
+    struct Drain {
+      Run& run;
+      ~Drain() { run.drain_reports(); }
+    } drain{*this};
     std::vector<std::size_t> all(job_.file_count());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     std::vector<std::size_t> deferred;
@@ -92,10 +101,14 @@ class Run {
       }
       pass(again, /*final=*/round == kExtraRounds, deferred);
     }
+    drain_reports();
     if (cancelled_) return XC_CANCELLED;
     // Stopped for an outage: what failed transiently is reported as such, the rest unsent.
     for (std::size_t i = 0; i < results_.size(); ++i) {
-      if (!reported_[i] && results_[i].attempts > 0 && results_[i].outcome == XC_RETRY) report(i);
+      if (!reported_[i] && results_[i].attempts > 0 && results_[i].outcome == XC_RETRY) {
+        reported_[i] = true;
+        job_.report({i}, results_[i]);
+      }
     }
     if (job_error_) throw *job_error_;
     const bool all_stored = std::all_of(results_.begin(), results_.end(),
@@ -109,7 +122,11 @@ class Run {
     scans.reserve(files.size());
     for (std::size_t index : files) scans.push_back(plan_.scan_of[index]);
     ScanSchedule schedule(files, scans);
-    schedule_ = &schedule;
+    {
+      std::lock_guard lock(schedule_mutex_);
+      schedule_ = &schedule;
+      if (stopped_) schedule.stop();  // the reporter may have stopped the job meanwhile
+    }
     const auto threads =
         std::max<std::size_t>(1, std::min<std::size_t>(plan_.workers, files.size()));
     std::vector<std::thread> workers;
@@ -123,13 +140,14 @@ class Run {
         fail_job(xc::Error(XC_INTERNAL, std::string("rest_gradual: ") + e.what()));
     }
     for (auto& w : workers) w.join();
+    std::lock_guard lock(schedule_mutex_);
     schedule_ = nullptr;
   }
 
   void work(ScanSchedule& schedule, bool final, std::vector<std::size_t>& deferred) noexcept {
     try {
       while (const auto index = schedule.next()) {
-        if (host_.cancelled()) {
+        if (stopped_ || host_.cancelled()) {
           schedule.finished(*index, false);
           stop_for_cancel();
           return;
@@ -167,14 +185,11 @@ class Run {
     }
     if (r.outcome == kJobFailed) return true;
     if (r.outcome == XC_CANCELLED) {
-      report(index);
+      enqueue_report(index);
       stop_for_cancel();
       return true;
     }
-    if (!defer && !report(index)) {
-      stop_for_cancel();
-      return true;
-    }
+    if (!defer) enqueue_report(index);
     std::size_t transient = 0;
     {
       std::lock_guard lock(mutex_);
@@ -189,19 +204,51 @@ class Run {
     return false;
   }
 
-  bool report(std::size_t index) {
-    xc::Result r;
+  void enqueue_report(std::size_t index) {
     {
       std::lock_guard lock(mutex_);
-      r = results_[index];
       reported_[index] = true;
+      queue_.push_back(index);
     }
-    return job_.report({index}, r);
+    queued_.notify_one();
   }
 
+  // Delivers queued reports in order until drain_reports(); a refused report (the host is
+  // stopping) stops the workers, and what is already queued is still delivered: each is a
+  // file the server acknowledged, which the journal should know.
+  void report_loop() noexcept {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      queued_.wait(lock, [this] { return !queue_.empty() || closing_; });
+      if (queue_.empty()) return;
+      const std::size_t index = queue_.front();
+      queue_.pop_front();
+      const xc::Result r = results_[index];
+      lock.unlock();
+      bool accepted = false;
+      try {
+        accepted = job_.report({index}, r);
+      } catch (...) {  // allocation failure: treat as a refusal
+      }
+      if (!accepted) stop_for_cancel();
+      lock.lock();
+    }
+  }
+
+  void drain_reports() {
+    {
+      std::lock_guard lock(mutex_);
+      closing_ = true;
+    }
+    queued_.notify_all();
+    if (reporter_.joinable()) reporter_.join();
+  }
+
+  // Callable from any thread; the reporter may call it while a pass begins or ends.
   void stop_all() {
     stopped_ = true;
-    if (ScanSchedule* s = schedule_) s->stop();
+    std::lock_guard lock(schedule_mutex_);
+    if (schedule_ != nullptr) schedule_->stop();
   }
   void stop_for_cancel() {
     cancelled_ = true;
@@ -294,11 +341,16 @@ class Run {
   std::mutex mutex_;
   std::vector<xc::Result> results_;  // by job index; attempts summed over passes
   std::vector<bool> reported_;
+  std::deque<std::size_t> queue_;  // reports waiting for the reporter thread
+  std::condition_variable queued_;
+  bool closing_ = false;
+  std::thread reporter_;
   std::size_t consecutive_transient_ = 0;
   std::optional<xc::Error> job_error_;
   std::atomic<bool> stopped_{false};
   std::atomic<bool> cancelled_{false};
-  std::atomic<ScanSchedule*> schedule_{nullptr};
+  std::mutex schedule_mutex_;
+  ScanSchedule* schedule_ = nullptr;  // the running pass's, under schedule_mutex_
 };
 
 }  // namespace

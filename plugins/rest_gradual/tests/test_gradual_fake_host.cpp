@@ -361,7 +361,7 @@ TEST_CASE("cancelling during the pause before a round stops there", "[plugin]") 
     return ok(rs);
   });
   CHECK(host.upload(plugin.descriptor(), "rest_gradual") == XC_CANCELLED);
-  CHECK(sends == 4);
+  CHECK(sends <= 4);  // a send that starts after the Ctrl-C is refused by the host
   CHECK(host.waits().size() <= 1);
   CHECK(host.file_results().count(3) == 0);  // never reported: it counts as not sent
 }
