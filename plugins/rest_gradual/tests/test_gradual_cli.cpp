@@ -210,6 +210,33 @@ TEST_CASE("each worker keeps one connection for all its files", "[cli][emulator]
   CHECK(archived.begin()->second == 120);
 }
 
+TEST_CASE("members of a pre-built zip are sent file by file", "[cli][emulator]") {
+  EmulatorFixture emulator(emulator_options({"--project", "P1"}));
+  TempDir home, work;
+  const fs::path dicom = generate(work, "dicom", 3, 20);  // 60 files
+  const fs::path zip = work.path() / "session.zip";
+  ChildOptions in_dicom;
+  in_dicom.working_dir = dicom;
+  const auto zipped = xnatctl::test_support::run_process("zip", {"-qr", zip.string(), "."},
+                                                         std::chrono::seconds(60), in_dicom);
+  REQUIRE(zipped.exit_status == 0);
+
+  const RunResult run = run_xnatctl(home, emulator.base_url(),
+                                    {"session", "upload", zip.string(), "-P", "P1", "-S", "S1",
+                                     "-E", "ZIPPED", "--gradual", "--workers", "8", "-o", "json"});
+  INFO(run.stdout_text << run.stderr_text);
+  REQUIRE(run.exit_status == 0);
+  std::set<std::string> paths;
+  for (const auto& r : of_type(json_lines(run.stdout_text), "file")) {
+    CHECK(r->getValue<std::string>("outcome") == "stored");
+    paths.insert(r->getValue<std::string>("path"));
+  }
+  CHECK(paths.size() == 60);
+  const auto archived = stored_objects(emulator.data_dir() / "archive" / "P1");
+  REQUIRE(archived.size() == 1);
+  CHECK(archived.begin()->second == 60);
+}
+
 TEST_CASE("with --prearchive the session stays in the prearchive", "[cli][emulator]") {
   EmulatorFixture emulator(emulator_options({"--project", "P1"}));
   TempDir home, work;
