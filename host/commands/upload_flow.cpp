@@ -55,15 +55,16 @@ upload::JobSettings settings_of(const Invocation& inv) {
 
 upload::MultiStudyPolicy study_policy(const Invocation& inv) {
   const bool split = inv.flag("split-studies"), merge = inv.flag("allow-multi-study");
-  if (split && merge) throw UsageError("--split-studies and --allow-multi-study exclude each other");
+  if (split && merge)
+    throw UsageError("--split-studies and --allow-multi-study exclude each other");
   if (split) return upload::MultiStudyPolicy::kSplit;
   return merge ? upload::MultiStudyPolicy::kMerge : upload::MultiStudyPolicy::kRefuse;
 }
 
 // The receiver a C-STORE upload goes to, as the journal identifies it.
 std::string dicom_endpoint(const Invocation& inv) {
-  return "dicom://" + inv.value("host").value_or("") + ":" + inv.value("port").value_or("") +
-         "/" + inv.value("called-aet").value_or("");
+  return "dicom://" + inv.value("host").value_or("") + ":" + inv.value("port").value_or("") + "/" +
+         inv.value("called-aet").value_or("");
 }
 
 bool declared(const Invocation& inv, const std::string& name) {
@@ -83,26 +84,22 @@ std::string shell_word(const std::string& word) {
   return out + "'";
 }
 
-// The command that resumes this run: the same source, destination, receiver and transport
-// (what the journal is keyed by) and --resume; other settings come back from the same
-// profile and environment. Secrets are never repeated.
+// The command that resumes this run: every option the user typed (secrets excepted), the
+// destination the journal is keyed by even where it came from a profile, and --resume.
 std::string resume_command(UploadCommand command, const Invocation& inv, const fs::path& source) {
   std::string cmd = "xnatctl";
   if (inv.globals().profile) cmd += " -p " + shell_word(*inv.globals().profile);
   cmd += command == UploadCommand::kDicom ? " session upload-dicom " : " session upload ";
   cmd += shell_word(source.string());
-  const std::pair<const char*, const char*> valued[] = {
-      {"project", "-P"},   {"subject", "-S"}, {"session", "-E"},
-      {"transport", "--transport"}, {"host", "--host"}, {"port", "--port"},
-      {"called-aet", "--called-aet"}};
-  for (const auto& [name, spelling] : valued) {
-    const bool receiver = std::string_view(name) == "host" || std::string_view(name) == "port" ||
-                          std::string_view(name) == "called-aet";
-    if (!declared(inv, name) || (receiver && command != UploadCommand::kDicom)) continue;
-    if (auto v = inv.value(name)) cmd += std::string(" ") + spelling + " " + shell_word(*v);
-  }
-  for (const char* name : {"gradual", "prearchive", "split-studies", "allow-multi-study"}) {
-    if (declared(inv, name) && inv.flag(name)) cmd += std::string(" --") + name;
+  for (const OptionSpec& o : inv.spec().options) {
+    const bool key = o.name == "project" || o.name == "subject" || o.name == "session";
+    if (o.secret || o.name == "resume" || o.name == "dry-run" || (!key && !inv.typed(o.name)))
+      continue;
+    if (o.kind == OptionKind::kFlag) {
+      if (inv.flag(o.name)) cmd += " --" + o.name;
+    } else {
+      for (const auto& v : inv.values(o.name)) cmd += " --" + o.name + " " + shell_word(v);
+    }
   }
   return cmd + " --resume";
 }
@@ -126,7 +123,7 @@ std::size_t drop_acknowledged(Job& job, const std::vector<upload::FileIdentity>&
 }
 
 upload::JournalKey journal_key(const Job& job) {
-  return {job.target.server_url, job.target.project, job.target.subject,
+  return {job.target.server_url, job.target.project,  job.target.subject,
           job.target.session,    job.source.string(), job.transport};
 }
 
@@ -171,10 +168,9 @@ int run_upload(UploadCommand command, const Invocation& inv, PluginCatalog& cata
   out.discovered(discovery);
   if (discovery.files.empty())
     throw Error("no DICOM files found in " + source.string() +
-                (discovery.skipped.empty()
-                     ? ""
-                     : " (" + std::to_string(discovery.skipped.size()) +
-                           " files skipped; -v lists them)"));
+                (discovery.skipped.empty() ? ""
+                                           : " (" + std::to_string(discovery.skipped.size()) +
+                                                 " files skipped; -v lists them)"));
   base.source = discovery.source;
   base.source_kind = discovery.kind;
   base.files = discovery.files;
@@ -241,7 +237,8 @@ int run_upload(UploadCommand command, const Invocation& inv, PluginCatalog& cata
       if (server_problem) out.notice("note: " + *server_problem);
       upload::RunLedger ledger(job, nullptr, key, out);
       const TransportOutcome described = runner.run(transport, job, ledger);
-      if (described.status != XC_OK) throw Error(described.message, exit_code_for(described.status));
+      if (described.status != XC_OK)
+        throw Error(described.message, exit_code_for(described.status));
       continue;
     }
 
@@ -271,8 +268,12 @@ int run_upload(UploadCommand command, const Invocation& inv, PluginCatalog& cata
       report.landing = landings.back().get();
       if (!report.landing->as_requested) misplaced = true;
       if (job.settings.verify && report.tally.stored == report.tally.files) {
+        // Files of an earlier upload (a merge into an existing session, or the part a
+        // --resume skipped) are expected on the server: notes, not mismatches.
+        upload::VerifyOptions verify_options;
+        verify_options.extra_is_failure = !plan.session_exists && !job.settings.resume;
         verifies.push_back(std::make_unique<upload::VerifyReport>(
-            upload::verify(services.client(), job)));
+            upload::verify(services.client(), job, verify_options)));
         report.verify = verifies.back().get();
         if (!report.verify->ok()) unverified = true;
       }

@@ -1,9 +1,8 @@
 #include "commands/upload_output.hpp"
 
-#include <unistd.h>
-
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <unistd.h>
 
 #include <climits>
 #include <cstdio>
@@ -19,7 +18,7 @@ using Clock = std::chrono::steady_clock;
 using Json = Poco::JSON::Object;
 
 constexpr auto kRedraw = std::chrono::milliseconds(100);  // at most ~10 redraws a second
-constexpr std::size_t kMilestone = 100;                    // the seed's "every 100 files"
+constexpr std::size_t kMilestone = 100;                   // the seed's "every 100 files"
 
 Json::Ptr object() {
   return new Json(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -156,8 +155,7 @@ void UploadOutput::reported(const upload::Job& job, const std::vector<std::size_
     r->set("type", single ? "file" : "batch");
     if (single) {
       r->set("path", file_path(job, files[0]));
-      r->set("sop_instance_uid",
-             attr(job.files[files[0]], "SOPInstanceUID"));
+      r->set("sop_instance_uid", attr(job.files[files[0]], "SOPInstanceUID"));
     } else {
       Poco::JSON::Array::Ptr paths = new Poco::JSON::Array;
       for (std::size_t i : files) paths->add(file_path(job, i));
@@ -176,10 +174,10 @@ void UploadOutput::reported(const upload::Job& job, const std::vector<std::size_
   if (outcome.outcome != upload::Outcome::kStored &&
       outcome.outcome != upload::Outcome::kNotAttempted) {
     clear_bar();
-    const std::string what = files.size() == 1 ? file_path(job, files[0])
-                                               : "a batch of " + std::to_string(files.size()) +
-                                                     " files (" + file_path(job, files[0]) +
-                                                     ", ...)";
+    const std::string what = files.size() == 1
+                                 ? file_path(job, files[0])
+                                 : "a batch of " + std::to_string(files.size()) + " files (" +
+                                       file_path(job, files[0]) + ", ...)";
     err_ << upload::to_string(outcome.outcome) << ": " << what
          << (outcome.message.empty() ? "" : ": " + outcome.message) << '\n';
   } else if (outcome.outcome == upload::Outcome::kStored && !outcome.message.empty() &&
@@ -209,7 +207,8 @@ void UploadOutput::draw_bar(const upload::Tally& tally, bool force) {
   last_draw_ = now;
   const double seconds = std::chrono::duration<double>(now - start_).count();
   const double fraction =
-      tally.bytes > 0 ? static_cast<double>(tally.bytes_sent) / static_cast<double>(tally.bytes) : 0;
+      tally.bytes > 0 ? static_cast<double>(tally.bytes_sent) / static_cast<double>(tally.bytes)
+                      : 0;
   constexpr int kWidth = 24;
   const int filled = static_cast<int>(std::min(1.0, fraction) * kWidth);
   std::string bar(static_cast<std::size_t>(filled), '#');
@@ -284,10 +283,10 @@ void UploadOutput::session_done(const SessionReport& report) {
       out_ << report.landing->uri << '\n';
     return;
   }
-  const std::string where = job.target.project.empty()
-                                ? job.target.server_url
-                                : job.target.project + "/" + job.target.subject + "/" +
-                                      job.target.session;
+  const std::string where =
+      job.target.project.empty()
+          ? job.target.server_url
+          : job.target.project + "/" + job.target.subject + "/" + job.target.session;
   out_ << "Session " << where << ": " << t.stored << " of " << t.files << " files stored ("
        << human_bytes(t.bytes_stored) << ") in " << duration(report.seconds) << ", "
        << rate(t.bytes_stored, report.seconds) << ", via " << job.transport << '\n';
@@ -305,7 +304,8 @@ void UploadOutput::session_done(const SessionReport& report) {
   if (report.verify != nullptr) {
     out_ << "  verify: " << report.verify->found << " of " << report.verify->expected
          << " files found on the server" << (report.verify->ok() ? "" : "; MISMATCHES:") << '\n';
-    for (const auto& m : report.verify->mismatches) out_ << "    " << m.path << ": " << m.what << '\n';
+    for (const auto& m : report.verify->mismatches)
+      out_ << "    " << m.path << ": " << m.what << '\n';
     for (const auto& n : report.verify->notes) out_ << "    note: " << n << '\n';
   }
 }
@@ -340,7 +340,8 @@ void UploadOutput::finished(const std::vector<SessionReport>& reports,
     r->set("bytes", total.bytes);
     r->set("bytes_stored", total.bytes_stored);
     r->set("seconds", seconds);
-    r->set("bytes_per_second", seconds > 0 ? static_cast<double>(total.bytes_stored) / seconds : 0.0);
+    r->set("bytes_per_second",
+           seconds > 0 ? static_cast<double>(total.bytes_stored) / seconds : 0.0);
     r->set("exit_code", exit_code);
     if (!resume_command.empty()) r->set("resume_command", resume_command);
     write_line(out_, r);
@@ -353,8 +354,7 @@ void UploadOutput::finished(const std::vector<SessionReport>& reports,
   if (reports.size() > 1)
     out_ << "Total: " << total.stored << " of " << total.files << " files stored in "
          << reports.size() << " sessions\n";
-  if (!resume_command.empty())
-    err_ << "To send the rest, run:\n  " << resume_command << '\n';
+  if (!resume_command.empty()) err_ << "To send the rest, run:\n  " << resume_command << '\n';
 }
 
 void UploadOutput::plan(const upload::Job& job, const upload::Discovery& discovery) {
@@ -415,12 +415,11 @@ void UploadOutput::plan(const upload::Job& job, const upload::Discovery& discove
   }
   out_ << "Dry run: nothing is sent and no server is contacted.\n";
   if (!job.target.project.empty()) {
-    out_ << "Destination: " << (job.target.server_url.empty() ? "(no server configured)"
-                                                               : job.target.server_url)
-         << "  project " << job.target.project << ", subject " << job.target.subject
-         << ", session " << job.target.session << " ("
-         << upload::to_string(job.settings.destination) << ", overwrite "
-         << upload::to_string(job.settings.overwrite) << ")\n";
+    out_ << "Destination: "
+         << (job.target.server_url.empty() ? "(no server configured)" : job.target.server_url)
+         << "  project " << job.target.project << ", subject " << job.target.subject << ", session "
+         << job.target.session << " (" << upload::to_string(job.settings.destination)
+         << ", overwrite " << upload::to_string(job.settings.overwrite) << ")\n";
   }
   out_ << "Transport: " << job.transport << " (workers " << job.settings.workers << ", format "
        << upload::to_string(job.settings.archive_format) << ")\n";
@@ -429,8 +428,8 @@ void UploadOutput::plan(const upload::Job& job, const upload::Discovery& discove
   for (const auto& [order, s] : series) {
     const std::string& uid = order.second;
     out_ << "  series " << (s.number.empty() ? "?" : s.number) << " " << s.modality << " "
-         << (s.description.empty() ? "" : "\"" + s.description + "\" ") << s.files
-         << " files, " << human_bytes(s.bytes) << "  " << uid << '\n';
+         << (s.description.empty() ? "" : "\"" + s.description + "\" ") << s.files << " files, "
+         << human_bytes(s.bytes) << "  " << uid << '\n';
   }
   if (!discovery.skipped.empty())
     out_ << "Skipped: " << discovery.skipped.size() << " files: " << skipped_line(discovery)

@@ -24,7 +24,7 @@ struct SessionReport {
   const upload::Job* job = nullptr;
   upload::Tally tally;
   double seconds = 0;
-  std::string transport_error;         // the transport failed as a whole: its one line
+  std::string transport_error;               // the transport failed as a whole: its one line
   const upload::Landing* landing = nullptr;  // REST: where the session went
   const upload::VerifyReport* verify = nullptr;
 };

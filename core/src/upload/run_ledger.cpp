@@ -70,7 +70,9 @@ Tally RunLedger::tally() const {
 }
 
 void RunLedger::count(const FileOutcome& outcome, std::uint64_t size, int sign) {
-  auto add = [sign](std::size_t& n) { n = static_cast<std::size_t>(static_cast<long long>(n) + sign); };
+  auto add = [sign](std::size_t& n) {
+    n = static_cast<std::size_t>(static_cast<long long>(n) + sign);
+  };
   switch (outcome.outcome) {
     case Outcome::kStored:
       add(counts_.stored);
