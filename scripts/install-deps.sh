@@ -9,7 +9,8 @@ packages=(
   libpoco-dev libssl-dev libdcmtk-dev dcmtk libyaml-cpp-dev libarchive-dev catch2
   # test peers and test data nobody on the team wrote
   orthanc dicom3tools python3-pydicom python3-nibabel curl openssl
-  strace  # tests count how often a file is opened
+  strace  # tests count how often a file is opened (and the connections a run opens)
+  zip  # tests build pre-built .zip sources
   # an HTTP proxy for the network tests (plain HTTP, CONNECT, Basic credentials)
   tinyproxy
 )

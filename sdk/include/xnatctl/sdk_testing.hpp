@@ -19,6 +19,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -76,6 +77,7 @@ class FakeHost {
   struct HttpExchange {  // what the plugin sent
     std::string method, path, body;
     std::vector<std::pair<std::string, std::string>> query, headers;
+    uint32_t flags = 0;  // XC_HTTP_* of the request
   };
   // Answers a request: set response.status (and content_type) and return the body.
   using HttpHandler =
@@ -425,6 +427,7 @@ class FakeHost {
     HttpExchange exchange;
     exchange.method = rq.method;
     exchange.path = rq.path;
+    exchange.flags = rq.flags;
     for (size_t i = 0; i < rq.query_count; ++i)
       exchange.query.emplace_back(rq.query[i].key, rq.query[i].value);
     for (size_t i = 0; i < rq.header_count; ++i)
@@ -479,7 +482,8 @@ class FakeHost {
   std::string source_archive_;
   int32_t output_mode_ = XC_OUTPUT_TABLE;
   xc_status confirm_answer_ = XC_INVALID_INPUT;
-  bool cancelled_ = false;
+  // Atomic: tests cancel from an HTTP handler while other plugin threads poll cancelled().
+  std::atomic<bool> cancelled_{false};
   std::vector<File> files_;
   HttpHandler http_;
   std::vector<std::map<std::string, std::string>> records_;
