@@ -76,6 +76,7 @@ class FakeHost {
   struct HttpExchange {  // what the plugin sent
     std::string method, path, body;
     std::vector<std::pair<std::string, std::string>> query, headers;
+    uint32_t flags = 0;  // XC_HTTP_*
   };
   // Answers a request: set response.status (and content_type) and return the body.
   using HttpHandler =
@@ -86,6 +87,7 @@ class FakeHost {
     api_.abi_major = XC_ABI_MAJOR;
     api_.abi_minor = XC_ABI_MINOR;
     api_.log = [](xc_host* h, int32_t level, xc_str m) {
+      std::lock_guard lock(self(h).mutex_);  // like the host: any thread may log
       self(h).logs_.push_back({level, std::string(m.data, m.size)});
     };
     api_.option_get = [](const xc_invocation* i, const char* name, xc_str* out) {
@@ -181,7 +183,10 @@ class FakeHost {
         tar += ustar_member(h.files_[index].relative_path, h.file_bytes(index));
       }
       tar.append(1024, '\0');
-      h.archive_requests_.push_back(files);
+      {
+        std::lock_guard lock(h.mutex_);  // parallel transports open bodies from many threads
+        h.archive_requests_.push_back(files);
+      }
       return h.open_body(std::move(tar), files, out, e);
     };
     api_.report = [](const xc_upload_job* j, const size_t* indices, size_t count,
@@ -425,6 +430,7 @@ class FakeHost {
     HttpExchange exchange;
     exchange.method = rq.method;
     exchange.path = rq.path;
+    exchange.flags = rq.flags;
     for (size_t i = 0; i < rq.query_count; ++i)
       exchange.query.emplace_back(rq.query[i].key, rq.query[i].value);
     for (size_t i = 0; i < rq.header_count; ++i)
