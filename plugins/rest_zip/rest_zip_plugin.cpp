@@ -168,6 +168,10 @@ struct Sender {
     Outcome outcome;
     if (approach.source) {
       const std::vector<size_t> all = every_file(job);
+      host().log(XC_LOG_INFO,
+                 std::string("sending the pre-built archive ") + job.info().source + " as it is (" +
+                     approach.content_type + ", " +
+                     rest_zip::format_bytes(static_cast<uint64_t>(approach.source->size())) + ")");
       for (size_t i : all) job.started(i);
       const Exchange ex =
           rest_zip::send_import(host(), query, approach.content_type, *approach.source);
@@ -178,7 +182,13 @@ struct Sender {
     if (!approach.note.empty()) host().log(XC_LOG_INFO, approach.note);
     const rest_zip::Plan plan = plan_of(job, limits_);
     for_each_line(rest_zip::describe_plan(plan, format_name(approach.format)),
-                  [&](const std::string& line) { host().log(XC_LOG_INFO, line); });
+                  [&](const std::string& line) {
+                    // The host prefixes log lines with the plugin id already.
+                    const std::string_view prefix = "rest_zip: ";
+                    host().log(XC_LOG_INFO, line.rfind(prefix, 0) == 0
+                                                ? std::string_view(line).substr(prefix.size())
+                                                : std::string_view(line));
+                  });
 
     std::vector<std::thread> workers;
     workers.reserve(plan.lanes.size());
