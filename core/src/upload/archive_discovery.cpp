@@ -34,7 +34,9 @@ bool has_hidden_component(const std::string& name) {
   std::size_t start = 0;
   while (start <= name.size()) {
     const std::size_t end = std::min(name.find('/', start), name.size());
-    if (is_hidden_name(name.substr(start, end - start))) return true;
+    const std::string component = name.substr(start, end - start);
+    // "./a/b.dcm" is what `tar -cf x.tar .` writes: "." is the archive's root, not hidden.
+    if (component != "." && is_hidden_name(component)) return true;
     start = end + 1;
   }
   return false;
