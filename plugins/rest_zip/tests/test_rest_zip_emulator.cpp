@@ -313,7 +313,7 @@ TEST_CASE("an unknown project is refused before anything is sent", "[rest_zip][e
   CHECK(imports(emu) == 0);
 }
 
-TEST_CASE("--dry-run prints the request and the batch plan, and sends nothing",
+TEST_CASE("dry run: prints the request and the batch plan, and sends nothing",
           "[rest_zip][emulator]") {
   EmulatorFixture emu(emulator_options());
   Workspace ws;

@@ -340,7 +340,7 @@ TEST_CASE("a pre-built archive falls back to batches when the job is not all of 
   CHECK(host.file_results().size() == 4);
 }
 
-TEST_CASE("--zip-to-tar sends a pre-built zip's files as tar batches", "[rest_zip]") {
+TEST_CASE("zip-to-tar: sends a pre-built zip's files as tar batches", "[rest_zip]") {
   FakeHost host;
   add_series(host, 1, 3);
   host.job_info().source_kind = XC_SOURCE_ARCHIVE;
