@@ -8,6 +8,7 @@
 #include "cli/dispatch.hpp"
 #include "cli/global_options.hpp"
 #include "cli/profile_defaults.hpp"
+#include "cli/standard_streams.hpp"
 #include "commands/builtin.hpp"
 #include "commands/plugin_commands.hpp"
 #include "commands/upload_commands.hpp"
@@ -54,12 +55,7 @@ int run(const std::vector<std::string>& args) {
   return code;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  // The first Ctrl-C asks running work to stop cleanly (requests are aborted, transports
-  // stop, what was acknowledged is kept); a second one exits at once.
-  xnatctl::cancel::install_signal_handlers();
+int run_reporting_errors(int argc, char** argv) {
   try {
     return run(std::vector<std::string>(argv + 1, argv + argc));
   } catch (const xnatctl::Error& e) {
@@ -71,4 +67,22 @@ int main(int argc, char** argv) {
     std::cerr << "error: unexpected: " << e.what() << '\n';
     return static_cast<int>(xnatctl::ExitCode::kFailure);
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Before anything opens a file: a closed stdout must not be taken over by one.
+  xnatctl::host::reserve_standard_descriptors();
+  // The first Ctrl-C asks running work to stop cleanly (requests are aborted, transports
+  // stop, what was acknowledged is kept); a second one exits at once.
+  xnatctl::cancel::install_signal_handlers();
+  int code = run_reporting_errors(argc, argv);
+  // Output that never arrived is a failure whatever the command thought, so a script reading
+  // `-o json` never takes "exit 0, no data" for success. One place for every command.
+  if (auto failure = xnatctl::host::stdout_failure()) {
+    std::cerr << "error: " << *failure << '\n';
+    if (code == 0) code = static_cast<int>(xnatctl::ExitCode::kFailure);
+  }
+  return code;
 }

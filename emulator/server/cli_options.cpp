@@ -98,7 +98,9 @@ std::optional<EmulatorConfig> parse_command_line(int argc, char** argv) {
     ("fault-reset-after-bytes", po::value(&cfg.faults.reset_after_bytes)->default_value(-1), "reset the connection after N bytes of a request body")
     ("fault-reset-times", po::value(&cfg.faults.reset_times)->default_value(1), "how many request bodies get reset (0 = every one)")
     ("fault-latency-ms", po::value(&cfg.faults.latency_ms)->default_value(0), "delay every request by MS milliseconds")
-    ("fault-scp-abort-after", po::value(&cfg.faults.scp_abort_after)->default_value(-1), "DICOM receiver aborts each association after N objects");
+    ("fault-scp-abort-after", po::value(&cfg.faults.scp_abort_after)->default_value(-1), "DICOM receiver aborts each association after N objects")
+    ("fault-404", po::value(&cfg.faults.not_found_paths), "answer 404 for this path, e.g. /xapi/users/username (repeatable)")
+    ("fault-redirect", po::value(&cfg.faults.redirect_base), "answer every request with 302 to this base URL + the request URI");
   // clang-format on
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -144,6 +146,11 @@ std::optional<EmulatorConfig> parse_command_line(int argc, char** argv) {
   positive(static_cast<double>(cfg.max_extract_bytes), "--max-extract-bytes");
   if (cfg.build_idle_seconds < 0) throw std::runtime_error("--build-idle must not be negative");
   if (cfg.max_runtime_seconds < 0) throw std::runtime_error("--max-runtime must not be negative");
+  for (const auto& path : cfg.faults.not_found_paths)
+    if (path.empty() || path.front() != '/')
+      throw std::runtime_error("--fault-404 takes a path starting with '/', got '" + path + "'");
+  if (cfg.faults.redirect_base.find_first_of("\r\n") != std::string::npos)
+    throw std::runtime_error("--fault-redirect must not contain line breaks");
   if (cfg.faults.latency_ms < 0)
     throw std::runtime_error("--fault-latency-ms must not be negative");
   return cfg;

@@ -28,6 +28,12 @@ struct FaultConfig {
   int reset_times = 1;                  // --fault-reset-times K (0 = every request)
   int latency_ms = 0;                   // --fault-latency-ms MS
   int scp_abort_after = -1;             // --fault-scp-abort-after N (DICOM receiver)
+  // --fault-404 PATH (repeatable): these paths (below the context path, no query) answer 404,
+  // like an XNAT or proxy without /xapi/users/username and /data/auth.
+  std::vector<std::string> not_found_paths;
+  // --fault-redirect BASE: every request answers 302 to BASE + its URI, as a server that
+  // moved from http:// to https:// does. Empty = off.
+  std::string redirect_base;
 };
 
 struct EmulatorConfig {

@@ -5,6 +5,7 @@
 #include <Poco/Net/StreamSocket.h>
 
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace xnatctl::emulator {
@@ -68,7 +69,7 @@ class BorrowedStream : public std::istream {
 
 }  // namespace
 
-FaultInjector::FaultInjector(FaultConfig config) : config_(config), rng_(config.seed) {}
+FaultInjector::FaultInjector(FaultConfig config) : config_(std::move(config)), rng_(config_.seed) {}
 
 void FaultInjector::apply_latency() const {
   if (config_.latency_ms > 0)

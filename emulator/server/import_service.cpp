@@ -231,7 +231,7 @@ class ImportRun {
         sessions_.push_back(result.session);
       }
     } catch (const IngestError& e) {
-      fail_object(name, e.unparsable ? e.what() : e.what());
+      fail_object(name, e.what());
     } catch (const ConnectionResetInjected&) {
       throw;
     } catch (const BrokenBody&) {

@@ -127,6 +127,7 @@ class Router : public Poco::Net::HTTPRequestHandler {
     }
 
     emu_.faults.apply_latency();
+    if (answer_fault_redirect_or_404(request, response, raw_path)) return;
     if (int status = emu_.faults.draw_5xx()) {
       swallow_body(request, response, nullptr);
       send_error(response, status, "Injected fault");
@@ -153,6 +154,26 @@ class Router : public Poco::Net::HTTPRequestHandler {
       } catch (...) {
       }
     }
+  }
+
+  // --fault-redirect and --fault-404 (faults.hpp), before authentication like a proxy's.
+  bool answer_fault_redirect_or_404(Poco::Net::HTTPServerRequest& request,
+                                    Poco::Net::HTTPServerResponse& response,
+                                    const std::string& raw_path) {
+    const FaultConfig& faults = emu_.faults.config();
+    if (!faults.redirect_base.empty()) {
+      swallow_body(request, response, nullptr);
+      response.set("Location", faults.redirect_base + request.getURI());
+      send_text(response, 302, "");
+      return true;
+    }
+    for (const auto& path : faults.not_found_paths) {
+      if (path != raw_path) continue;
+      swallow_body(request, response, nullptr);
+      send_error(response, 404, "Not Found");
+      return true;
+    }
+    return false;
   }
 
   // Basic on any request, else a live JSESSIONID cookie (§2.1, §2.2); otherwise 401 with the

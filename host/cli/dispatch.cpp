@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <set>
 
 #include "cli/help.hpp"
 #include "xnatctl/error.hpp"
@@ -176,6 +177,12 @@ int dispatch(const CommandRegistry& registry, const SplitArgs& split, const Valu
 
   Invocation invocation(spec, split.globals, resolve(spec, vm, sources, split.globals),
                         check_positionals(spec, std::move(positionals)), streams, sources.config);
+  std::set<std::string> typed;
+  for (const auto& o : spec.options) {
+    const bool flag_off = o.kind == OptionKind::kFlag && vm.count(o.name) && !vm[o.name].as<bool>();
+    if (vm.count(o.name) && !vm[o.name].defaulted() && !flag_off) typed.insert(o.name);
+  }
+  invocation.set_typed(std::move(typed));
   return spec.run(invocation);
 }
 

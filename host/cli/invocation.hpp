@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,11 @@ class Invocation {
   // Plugins receive views into these through the C ABI.
   const std::vector<std::string>* stored(std::string_view name) const;
 
+  // True when the user typed the option on the command line (not env, profile or default):
+  // e.g. to repeat a command faithfully (the resume command of an interrupted upload).
+  bool typed(std::string_view name) const { return typed_.count(std::string(name)) > 0; }
+  void set_typed(std::set<std::string> names) { typed_ = std::move(names); }
+
   // config.yaml as this process read it (once); see config_source.hpp.
   ConfigSource& config() const;
 
@@ -60,6 +66,7 @@ class Invocation {
   std::vector<std::string> positionals_;
   Streams streams_;
   mutable std::shared_ptr<ConfigSource> config_;
+  std::set<std::string> typed_;
 };
 
 }  // namespace xnatctl::host

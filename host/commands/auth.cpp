@@ -39,7 +39,12 @@ int run_login(Invocation& invocation) {
   } catch (const Error&) {
     // The login itself succeeded; a missing whoami endpoint is no reason to fail.
   }
-  connection.token_cache.store(profile.name, profile.url, username, token);
+  try {
+    connection.token_cache.store(profile.name, profile.url, username, token);
+  } catch (const std::exception& e) {
+    // Logged in all the same; only the next command will have to log in again.
+    invocation.err() << "warning: " << auth::token_cache_warning(e) << '\n';
+  }
 
   const auto format = output_format(invocation, connection.config_file.config());
   if (format == output::Format::kTable) {

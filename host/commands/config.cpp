@@ -28,6 +28,12 @@ std::string yes_no(const std::optional<bool>& value, bool fallback) {
 // The profile fields a command line can set (init, add-profile).
 config::Profile profile_from_options(const Invocation& invocation, const std::string& name,
                                      const std::string& url) {
+  // A name is a YAML key and (made file-safe) a token-cache file name: any printable text.
+  if (name.empty()) throw UsageError("a profile name must not be empty");
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f)
+      throw UsageError("a profile name must not contain control characters");
+  }
   config::Profile profile;
   profile.name = name;
   profile.url = config::normalize_server_url(url);

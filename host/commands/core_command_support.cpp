@@ -2,6 +2,7 @@
 
 #include <mutex>
 #include <ostream>
+#include <set>
 
 #include "xnatctl/config/paths.hpp"
 #include "xnatctl/error.hpp"
@@ -16,9 +17,11 @@ auth::ConnectOptions connect_options(const Invocation& invocation) {
   options.no_proxy = invocation.globals().no_proxy;
   std::ostream* warnings = &invocation.err();
   options.warn = [warnings](const std::string& line) {
-    // Once per command, however many connections the command makes.
-    static std::once_flag once;
-    std::call_once(once, [&] { *warnings << "warning: " << line << '\n'; });
+    // Each warning once per command, however many connections the command makes.
+    static std::mutex mutex;
+    static std::set<std::string> shown;
+    std::lock_guard lock(mutex);
+    if (shown.insert(line).second) *warnings << "warning: " << line << '\n';
   };
   if (invocation.globals().verbosity > 0) {
     // Transport workers log from several threads; one line at a time.

@@ -40,7 +40,8 @@ int run_doctor(Invocation& invocation) {
   std::string failure;
   try {
     auto user = auth::whoami(*connection.client);
-    record.push_back({"login", "ok, as " + user.value_or(profile.username.value_or("unknown"))});
+    record.push_back(
+        {"login", user ? "ok, as " + *user : "ok, but the server did not confirm the user name"});
     auto version = xnat::server_version(*connection.client);
     record.push_back({"xnat_version", version.value_or("unknown (the server did not say)")});
     auto direct = version ? xnat::supports_direct_archive(*version) : std::nullopt;

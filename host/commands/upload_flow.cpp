@@ -84,29 +84,22 @@ std::string shell_word(const std::string& word) {
   return out + "'";
 }
 
-// The command that resumes this run: the same source, destination, receiver and transport
-// (what the journal is keyed by) and --resume; other settings come back from the same
-// profile and environment. Secrets are never repeated.
+// The command that resumes this run: every option the user typed (secrets excepted), the
+// destination the journal is keyed by even where it came from a profile, and --resume.
 std::string resume_command(UploadCommand command, const Invocation& inv, const fs::path& source) {
   std::string cmd = "xnatctl";
   if (inv.globals().profile) cmd += " -p " + shell_word(*inv.globals().profile);
   cmd += command == UploadCommand::kDicom ? " session upload-dicom " : " session upload ";
   cmd += shell_word(source.string());
-  const std::pair<const char*, const char*> valued[] = {{"project", "-P"},
-                                                        {"subject", "-S"},
-                                                        {"session", "-E"},
-                                                        {"transport", "--transport"},
-                                                        {"host", "--host"},
-                                                        {"port", "--port"},
-                                                        {"called-aet", "--called-aet"}};
-  for (const auto& [name, spelling] : valued) {
-    const bool receiver = std::string_view(name) == "host" || std::string_view(name) == "port" ||
-                          std::string_view(name) == "called-aet";
-    if (!declared(inv, name) || (receiver && command != UploadCommand::kDicom)) continue;
-    if (auto v = inv.value(name)) cmd += std::string(" ") + spelling + " " + shell_word(*v);
-  }
-  for (const char* name : {"gradual", "prearchive", "split-studies", "allow-multi-study"}) {
-    if (declared(inv, name) && inv.flag(name)) cmd += std::string(" --") + name;
+  for (const OptionSpec& o : inv.spec().options) {
+    const bool key = o.name == "project" || o.name == "subject" || o.name == "session";
+    if (o.secret || o.name == "resume" || o.name == "dry-run" || (!key && !inv.typed(o.name)))
+      continue;
+    if (o.kind == OptionKind::kFlag) {
+      if (inv.flag(o.name)) cmd += " --" + o.name;
+    } else {
+      for (const auto& v : inv.values(o.name)) cmd += " --" + o.name + " " + shell_word(v);
+    }
   }
   return cmd + " --resume";
 }
@@ -281,8 +274,12 @@ int run_upload(UploadCommand command, const Invocation& inv, PluginCatalog& cata
       report.landing = landings.back().get();
       if (!report.landing->as_requested) misplaced = true;
       if (job.settings.verify && report.tally.stored == report.tally.files) {
-        verifies.push_back(
-            std::make_unique<upload::VerifyReport>(upload::verify(services.client(), job)));
+        // Files of an earlier upload (a merge into an existing session, or the part a
+        // --resume skipped) are expected on the server: notes, not mismatches.
+        upload::VerifyOptions verify_options;
+        verify_options.extra_is_failure = !plan.session_exists && !job.settings.resume;
+        verifies.push_back(std::make_unique<upload::VerifyReport>(
+            upload::verify(services.client(), job, verify_options)));
         report.verify = verifies.back().get();
         if (!report.verify->ok()) unverified = true;
       }

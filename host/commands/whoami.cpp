@@ -6,6 +6,7 @@
 
 #include "cli/command_registry.hpp"
 #include "commands/core_command_support.hpp"
+#include "xnatctl/error.hpp"
 #include "xnatctl/output/records.hpp"
 
 namespace xnatctl::host {
@@ -16,13 +17,21 @@ int run_whoami(Invocation& invocation) {
   const auto& profile = connection.profile;
   const bool had_token =
       profile.token || connection.token_cache.load(profile.name, profile.url).has_value();
-  auto username = auth::whoami(*connection.client);
+  const auto username = auth::whoami(*connection.client);
+  if (!username) {
+    // The local name is only what we asked to log in as; printing it as the answer would
+    // claim the server said so (an old XNAT, or a proxy hiding both endpoints).
+    throw Error("whoami: the server at " + profile.url +
+                " did not confirm the user name (neither /xapi/users/username nor /data/auth "
+                "named one)" +
+                (profile.username ? "; the local user name is '" + *profile.username + "'" : ""));
+  }
   std::string session = "new login";
   if (connection.session->logins() == 0)
     session = profile.token ? "XNAT_TOKEN" : "cached";
   else if (had_token)
     session = "renewed (previous session expired)";
-  const output::Record record{{"username", username.value_or(profile.username.value_or("unknown"))},
+  const output::Record record{{"username", *username},
                               {"url", profile.url},
                               {"profile", profile.name},
                               {"default_project", profile.default_project.value_or("")},

@@ -67,6 +67,42 @@ rc=$?
 usage_error "a leading unknown option is an unrecognised option" "unrecognised option '--bogus'" \
   "$XNATCTL" --bogus plugin list
 
+# 8: a failed write to stdout is exit 1 with one line, for any command and -o json too
+"$XNATCTL" plugin list >"$WORK/listing" 2>/dev/null
+[[ -s "$WORK/listing" ]] || fail "plugin list printed nothing, so the next checks prove nothing"
+stdout_fails() {  # stdout_fails "what" REDIRECTION cmd…
+  local what=$1 redirect=$2
+  shift 2
+  case $redirect in
+    full) "$@" >/dev/full 2>"$WORK/err" </dev/null ;;
+    closed) "$@" >&- 2>"$WORK/err" </dev/null ;;
+  esac
+  local rc=$? lines
+  lines=$(wc -l <"$WORK/err")
+  if [[ $rc -eq 1 && $lines -eq 1 ]] && grep -q "^error: cannot write to standard output" "$WORK/err"; then
+    ok "$what"
+  else
+    fail "$what: exit $rc, stderr: $(cat "$WORK/err")"
+  fi
+}
+stdout_fails "plugin list > /dev/full is exit 1" full "$XNATCTL" plugin list
+stdout_fails "-o json plugin list > /dev/full is exit 1" full "$XNATCTL" -o json plugin list
+stdout_fails "plugin list with stdout closed is exit 1" closed "$XNATCTL" plugin list
+stdout_fails "-o json config show with stdout closed is exit 1" closed "$XNATCTL" -o json config show
+"$XNATCTL" config init --url http://127.0.0.1:9 >&- 2>"$WORK/err"
+rc=$?
+# With fd 1 closed, config.yaml must not be opened as fd 1 and receive the output.
+[[ $rc -eq 1 ]] && ! grep -q "Saved profile" "$CFG" && ok "a closed stdout never lands in config.yaml" \
+  || fail "config init with stdout closed: exit $rc; config: $(cat "$CFG")"
+rm -f "$CFG"
+
+# 13: profile names
+usage_error "config add-profile '' is refused" "profile name must not be empty" \
+  "$XNATCTL" config add-profile '' --url http://127.0.0.1:9
+usage_error "a profile name with a line break is refused" "control characters" \
+  "$XNATCTL" config add-profile $'a\nb' --url http://127.0.0.1:9
+[[ ! -e "$CFG" ]] && ok "a refused profile name writes no config" || fail "config written: $(cat "$CFG")"
+
 # issue 7: config.yaml is opened once per process
 if command -v strace >/dev/null; then
   printf 'default_profile: a\nprofiles:\n  a:\n    url: http://127.0.0.1:9\n    default_project: P\n' >"$CFG"

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "install_tree.hpp"
+#include "xnatctl/test_support/emulator_fixture.hpp"
 
 namespace fs = std::filesystem;
 using xnatctl::loader_test::contains;
@@ -213,4 +214,36 @@ TEST_CASE("a plugin whose init failed is listed as 'init failed', and listing ne
     // "init failed": the record no longer matches the file.
     CHECK(after.at("fixture_init").first != "init failed");
   }
+}
+
+TEST_CASE("a plugin's header with a CR/LF is refused before anything reaches the server",
+          "[hardening][headers]") {
+  xnatctl::test_support::EmulatorOptions options;
+  options.extra_args = {"--project", "P1", "--user", "alice:secret"};
+  xnatctl::test_support::EmulatorFixture emulator(options);
+  InstallTree tree;
+  tree.fixture("good", "fixture_good");
+  const std::string path = "/data/projects/P1/resources/NOTES/files/header.txt";
+  std::map<std::string, std::string> env = {
+      {"XNAT_URL", emulator.base_url()}, {"XNAT_USER", "alice"}, {"XNAT_PASS", "secret"}};
+  const auto stored = [&] {
+    for (const auto& entry : fs::recursive_directory_iterator(emulator.data_dir()))
+      if (entry.path().filename() == "header.txt") return true;
+    return false;
+  };
+
+  env["XNATCTL_FIXTURE_HEADER"] = "abc\r\nX-Injected: 1";
+  const RunResult refused = tree.run({"fixture_good", "roundtrip", path, "injected"}, env);
+  INFO(refused.stdout_text + refused.stderr_text);
+  CHECK(refused.exit_status == 2);
+  CHECK(contains(refused.stderr_text, "a plugin's HTTP header value"));
+  CHECK_FALSE(contains(refused.stderr_text, "X-Injected"));  // the value is never echoed
+  CHECK_FALSE(stored());
+
+  // The same request with a clean value goes through: the check, not the path, refused it.
+  env["XNATCTL_FIXTURE_HEADER"] = "abc";
+  const RunResult clean = tree.run({"fixture_good", "roundtrip", path, "clean", "-o", "json"}, env);
+  INFO(clean.stderr_text);
+  CHECK(clean.exit_status == 0);
+  CHECK(stored());
 }

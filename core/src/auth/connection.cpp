@@ -42,6 +42,7 @@ Connection connect(const ConnectOptions& options) {
   config::ConfigFile file;
   config::ResolvedProfile profile = resolve(options, &file);
   TokenCache cache(config::token_cache_directory(options.env));
+  cache.set_warn(options.warn);
 
   NetworkPlan network = plan_network(profile, options);
   if (options.log) {
@@ -78,13 +79,13 @@ Connection connect(const ConnectOptions& options) {
   };
   if (options.use_token_cache) {
     session_options.on_new_token = [cache, name = profile.name, url = profile.url,
-                                    log = options.log](const std::string& token,
-                                                       const std::string& username) {
+                                    warn = options.warn](const std::string& token,
+                                                         const std::string& username) {
       try {
         cache.store(name, url, username, token);
       } catch (const std::exception& e) {
         // A read-only home must not fail the command; the next one just logs in again.
-        if (log) log(std::string("cannot cache the session token: ") + e.what());
+        if (warn) warn(token_cache_warning(e));
       }
     };
   }

@@ -19,6 +19,17 @@ std::string excerpt(const std::string& body) {
   return line;
 }
 
+// A header value as one printable line, bounded: it comes from the server.
+std::string one_line(const std::string& value) {
+  std::string line;
+  for (char c : value) {
+    if (line.size() >= 300) break;
+    const auto u = static_cast<unsigned char>(c);
+    line.push_back(u < 0x20 || u == 0x7f ? ' ' : c);
+  }
+  return Poco::trim(line);
+}
+
 }  // namespace
 
 void throw_for_status(const TextResponse& response, std::string_view what) {
@@ -37,6 +48,16 @@ void throw_for_status(const TextResponse& response, std::string_view what) {
     throw Error(message +
                 " (the proxy requires credentials): put them in the proxy URL, "
                 "http://USER:PASSWORD@host:port");
+  }
+  if (response.status >= 300 && response.status < 400) {
+    // Never followed: the request may carry credentials, and the target is the server's word
+    // only. Naming it lets the user fix the profile (http:// -> https:// is the usual case).
+    const auto location = response.header("Location");
+    const std::string target = location ? one_line(*location) : "";
+    if (!target.empty()) {
+      throw Error(message + " redirect to " + target +
+                  " (not followed; if the server moved, use that address in the profile's url)");
+    }
   }
   if (response.status == 404) {
     throw Error(message + " (not found)" + (detail.empty() ? "" : ": " + detail));

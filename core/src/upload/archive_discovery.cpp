@@ -30,16 +30,31 @@ std::string error_text(struct archive* a) {
   return s != nullptr ? s : "unknown archive error";
 }
 
+// `tar -C dir -cf x.tar .` names every member "./..."; "." and empty components are
+// position markers, not hidden directories.
 bool has_hidden_component(const std::string& name) {
   std::size_t start = 0;
   while (start <= name.size()) {
     const std::size_t end = std::min(name.find('/', start), name.size());
-    const std::string component = name.substr(start, end - start);
-    // "./a/b.dcm" is what `tar -cf x.tar .` writes: "." is the archive's root, not hidden.
-    if (component != "." && is_hidden_name(component)) return true;
+    const std::string part = name.substr(start, end - start);
+    if (!part.empty() && part != "." && is_hidden_name(part)) return true;
     start = end + 1;
   }
   return false;
+}
+
+// The member's name without "./" and empty components: what the user sees and what the
+// journal and object names use ("./a//b.dcm" -> "a/b.dcm").
+std::string clean_member_name(const std::string& name) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    const std::size_t end = std::min(name.find('/', start), name.size());
+    const std::string part = name.substr(start, end - start);
+    if (!part.empty() && part != ".") out += (out.empty() ? "" : "/") + part;
+    start = end + 1;
+  }
+  return out;
 }
 
 std::string base_name(const std::string& name) {
@@ -190,7 +205,7 @@ void discover_archive(const std::string& archive, const DiscoveryOptions& option
     f.location.path = archive;
     f.location.member = name;
     f.location.member_index = index;
-    f.relative_path = name;
+    f.relative_path = clean_member_name(name);
     f.size = size;
     f.mtime_ns = archive_entry_mtime_is_set(entry)
                      ? static_cast<std::int64_t>(archive_entry_mtime(entry)) * 1000000000 +

@@ -1,58 +1,296 @@
-// First cut of the landing steps (see landing.hpp): the project check and the direct-archive
-// commit. The full rules (existing sessions, prearchive archiving, verify) come with the
-// landing work that replaces this file.
+// prepare_landing and land (landing.hpp): the checks before a REST upload and the commit and
+// "where did it go" after it. Server behaviour: xnat-server-api.md §3.10, §3.11, §4.3, §4.5,
+// §11.1-§11.3.
+
 #include "xnatctl/upload/landing.hpp"
 
+#include <Poco/String.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "landing_internal.hpp"
 #include "xnatctl/error.hpp"
 #include "xnatctl/xnat/paths.hpp"
 
 namespace xnatctl::upload {
+namespace {
 
-LandingPlan prepare_landing(http::Client& client, Job& job) {
-  http::Request request;
-  request.path = "/data/projects/" + xnat::encode_segment(job.target.project);
-  request.query = {{"format", "json"}};
-  const http::TextResponse r = client.fetch(request);
-  if (r.status == 404)
-    throw Error("project '" + job.target.project + "' does not exist on " +
-                client.options().base_url + " (nothing was sent)");
-  if (!r.ok())
-    throw Error("checking project '" + job.target.project + "': HTTP " + std::to_string(r.status));
-  return {};
+using namespace landing_detail;
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
 }
 
-Landing land(http::Client& client, const Job& job, const LandingPlan&,
-             const std::vector<FileOutcome>& outcomes) {
-  Landing landing;
+enum class UriKind { kDirectArchive, kPrearchive, kArchive, kOther };
+
+UriKind kind_of(const std::string& path) {
+  if (starts_with(path, "/xapi/direct-archive/")) return UriKind::kDirectArchive;
+  if (starts_with(path, "/data/prearchive/projects/")) return UriKind::kPrearchive;
+  if (starts_with(path, "/data/archive/") || starts_with(path, "/data/experiments/") ||
+      starts_with(path, "/data/projects/"))
+    return UriKind::kArchive;
+  return UriKind::kOther;
+}
+
+// The distinct session URIs the server returned for stored files, as request paths, in the
+// order they first appeared (one session normally; two when XNAT switched a direct-archive
+// upload to the prearchive part-way, §3.11).
+std::vector<std::string> session_paths(const http::Client& client,
+                                       const std::vector<FileOutcome>& outcomes) {
+  std::vector<std::string> paths;
   for (const auto& o : outcomes) {
-    if (o.outcome == Outcome::kStored && !o.uri.empty()) {
-      landing.uri = o.uri;
-      break;
+    if (o.outcome != Outcome::kStored || o.uri.empty()) continue;
+    // A batch's answer may list several lines (text/uri-list); each is one session.
+    std::size_t pos = 0;
+    while (pos < o.uri.size()) {
+      auto end = o.uri.find_first_of("\r\n", pos);
+      if (end == std::string::npos) end = o.uri.size();
+      auto line = Poco::trim(o.uri.substr(pos, end - pos));
+      pos = end + 1;
+      if (line.empty()) continue;
+      auto path =
+          with_data_prefix(xnat::server_uri_to_request_path(line, client.options().base_url));
+      if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
     }
   }
-  const bool direct = landing.uri.rfind("/xapi/direct-archive/", 0) == 0;
-  if (direct && job.settings.commit) {
+  return paths;
+}
+
+std::string response_text(const http::TextResponse& r) {
+  auto text = first_line(r.body);
+  return "HTTP " + std::to_string(r.status) + (text.empty() ? "" : ": " + text);
+}
+
+struct Committer {
+  http::Client& client;
+  const Job& job;
+  const LandingPlan& plan;
+  Landing& landing;
+  bool committed = false;                     // a request that archives returned success
+  std::string archived_uri;                   // what that request answered
+  std::vector<std::string> prearchive_paths;  // sessions of this upload seen in the prearchive
+
+  void archive_direct(const std::string& path) {
+    // POST /xapi/direct-archive/P/UID/label archives the session now (§3.11).
     http::Request request;
     request.method = "POST";
-    request.path = landing.uri;
-    const http::TextResponse r = client.fetch(request);
-    if (!r.ok()) {
-      landing.as_requested = false;
-      landing.messages.push_back("archiving the session failed: HTTP " + std::to_string(r.status));
-      return landing;
+    request.path = path;
+    auto r = client.fetch(request);
+    if (r.ok()) {
+      committed = true;
+      auto body = Poco::trim(first_line(r.body));
+      if (starts_with(body, "/data/archive/") || starts_with(body, "/archive/"))
+        archived_uri = with_data_prefix(body);
+      return;
     }
+    if (r.status == 404) return;  // no longer receiving: built by XNAT already; located below
+    // On failure XNAT moves the files to the prearchive (ERROR, or CONFLICT when the label
+    // exists); the location check below finds them there.
+    landing.messages.push_back("XNAT could not archive the direct-archive session (" +
+                               response_text(r) + ")");
+  }
+
+  void archive_from_prearchive(const std::string& path) {
+    // POST /data/services/archive?src=/prearchive/projects/P/TS/F&overwrite=append|delete
+    // (§4.5): the merge XNAT honours for an existing session; on the import service the same
+    // overwrite would be ignored without a commit (§11.2).
+    http::Request request;
+    request.method = "POST";
+    request.path = "/data/services/archive";
+    request.query = {{"src", path}, {"overwrite", to_string(job.settings.overwrite)}};
+    auto r = client.fetch(request);
+    if (r.ok() || r.status == 301 || r.status == 302 || r.status == 303) {
+      committed = true;
+      auto body = Poco::trim(first_line(r.body));
+      if (auto location = r.header("Location"); body.empty() && location) body = *location;
+      if (!body.empty()) {
+        try {
+          archived_uri =
+              with_data_prefix(xnat::server_uri_to_request_path(body, client.options().base_url));
+        } catch (const Error&) {
+        }
+      }
+      return;
+    }
+    prearchive_paths.push_back(path);
+    landing.messages.push_back("XNAT refused to archive " + path + " with --overwrite " +
+                               to_string(job.settings.overwrite) + " (" + response_text(r) + ")");
+  }
+
+  void build_in_prearchive(const std::string& path) {
+    // action=build makes it READY without archiving it; action=commit would archive it on an
+    // auto-archive project (§4.3), which a --prearchive upload did not ask for.
+    prearchive_paths.push_back(path);
+    http::Request request;
+    request.method = "POST";
+    request.path = path;
+    request.query = {{"action", "build"}};
+    auto r = client.fetch(request);
+    if (!r.ok())
+      landing.messages.push_back("XNAT could not build " + path + " (" + response_text(r) + ")");
+  }
+};
+
+// Where the session is now. Sessions of this upload still in the prearchive win over an
+// archived session of the same label (a --prearchive upload onto an existing label).
+void locate(http::Client& client, const Job& job, const std::vector<std::string>& prearchive_paths,
+            const std::string& archived_uri, Landing& landing) {
+  const auto& t = job.target;
+  auto rows = find_prearchive(client, t.project, t.session, study_uid_of(job));
+  for (const auto& path : prearchive_paths) {
+    for (const auto& row : rows) {
+      if (row.url == path) {
+        landing.uri = row.url;
+        landing.in_archive = false;
+        landing.messages.push_back("in the prearchive (" + row.status + "): " + row.url);
+        return;
+      }
+    }
+  }
+  if (auto archived = find_archived(client, t.project, t.session)) {
+    landing.uri = archived_uri.empty() ? archived->uri : archived_uri;
     landing.in_archive = true;
-    landing.uri = "/data/projects/" + job.target.project + "/experiments/" + job.target.session;
+    landing.messages.push_back("archived: " + landing.uri);
+    return;
   }
-  if (job.settings.destination == Destination::kArchive && !direct) {
-    landing.as_requested = false;
-    landing.messages.push_back("the server put the session in the prearchive, not the archive");
+  if (!rows.empty()) {
+    landing.uri = rows.front().url;
+    landing.in_archive = false;
+    landing.messages.push_back("in the prearchive (" + rows.front().status + "): " + landing.uri);
+    return;
   }
-  return landing;
+  landing.messages.push_back("session " + t.session +
+                             " was found neither in the archive nor in "
+                             "the prearchive of project " +
+                             t.project);
 }
 
-VerifyReport verify(http::Client&, const Job&) {
-  throw Error("--verify is not available yet", ExitCode::kUnavailable);
+}  // namespace
+
+LandingPlan prepare_landing(http::Client& client, Job& job) {
+  LandingPlan plan;
+  if (job.settings.dry_run) return plan;  // a dry run contacts no server
+  const auto& t = job.target;
+  if (!project_exists(client, t.project)) {
+    throw Error("project '" + t.project + "' not found on " + client.options().base_url +
+                " (XNAT would file the data under Unassigned); nothing was sent");
+  }
+  auto existing = find_archived(client, t.project, t.session);
+  if (!existing) return plan;
+  plan.session_exists = true;
+  if (job.settings.overwrite == Overwrite::kNone) {
+    throw Error("session " + t.session + " already exists in " + t.project +
+                "; --overwrite none leaves it untouched (nothing was sent)");
+  }
+  if (!existing->subject.empty() && existing->subject != t.subject) {
+    // XNAT's archiver refuses this merge ("Invalid modification of session subject", §3.8);
+    // better said before anything is sent.
+    throw Error("session " + t.session + " in " + t.project + " belongs to subject " +
+                existing->subject + ", not " + t.subject + "; nothing was sent");
+  }
+  if (job.settings.destination == Destination::kArchive) {
+    // Direct-Archive onto an existing label falls back to the prearchive (§11.3): send there
+    // and archive once with the user's --overwrite.
+    job.settings.destination = Destination::kPrearchive;
+    plan.archive_after = true;
+  }
+  return plan;
+}
+
+Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
+             const std::vector<FileOutcome>& outcomes) {
+  Landing landing;
+  const bool want_archive = job.settings.destination == Destination::kArchive || plan.archive_after;
+  const auto paths = session_paths(client, outcomes);
+
+  if (!job.settings.commit) {
+    // --no-commit: no request; say where the data waits and who finishes it.
+    for (const auto& path : paths) {
+      switch (kind_of(path)) {
+        case UriKind::kDirectArchive:
+          landing.uri = path;
+          landing.messages.push_back(
+              "receiving in the archive (direct-archive): " + path +
+              "; with --no-commit XNAT archives it once it has been idle (5 minutes by default)");
+          break;
+        case UriKind::kPrearchive:
+          landing.uri = path;
+          landing.messages.push_back("in the prearchive (RECEIVING): " + path +
+                                     "; with --no-commit XNAT builds it once it has been idle");
+          if (want_archive) {
+            landing.as_requested = false;
+            landing.messages.push_back(
+                plan.archive_after
+                    ? "session " + job.target.session +
+                          " already existed, so this upload waits in the prearchive; archive it "
+                          "there, or upload again without --no-commit"
+                    : "XNAT put the session in the prearchive, not in the archive as asked");
+          }
+          break;
+        case UriKind::kArchive:
+          landing.uri = path;
+          landing.in_archive = true;
+          landing.messages.push_back("archived: " + path);
+          break;
+        case UriKind::kOther:
+          landing.messages.push_back("the server answered " + path);
+          break;
+      }
+    }
+    return landing;
+  }
+
+  Committer committer{client, job, plan, landing, false, {}, {}};
+  std::vector<std::string> work = paths;
+  if (work.empty()) {
+    // Nothing new was acknowledged (e.g. --resume after every batch of an earlier run was
+    // sent): the earlier run's session may still wait in the prearchive to be finished.
+    for (const auto& row :
+         find_prearchive(client, job.target.project, job.target.session, study_uid_of(job)))
+      if (row.status == "RECEIVING") work.push_back(row.url);
+  }
+  for (const auto& path : work) {
+    switch (kind_of(path)) {
+      case UriKind::kDirectArchive:
+        committer.archive_direct(path);
+        break;
+      case UriKind::kPrearchive:
+        if (plan.archive_after) {
+          committer.archive_from_prearchive(path);
+        } else {
+          if (want_archive) {
+            landing.messages.push_back(
+                "XNAT put the session in the prearchive instead of the archive (a session " +
+                job.target.session + " may exist already, or the project's settings say so)");
+          }
+          committer.build_in_prearchive(path);
+        }
+        break;
+      case UriKind::kArchive:
+        break;  // archived by the request itself
+      case UriKind::kOther:
+        landing.messages.push_back("the server answered an unexpected URI: " + path);
+        break;
+    }
+  }
+
+  locate(client, job, committer.prearchive_paths, committer.archived_uri, landing);
+  // A real XNAT may archive asynchronously after it accepted the request; give it a moment.
+  for (int i = 0; i < 10 && committer.committed && !landing.in_archive; ++i) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    landing.messages.pop_back();
+    locate(client, job, committer.prearchive_paths, committer.archived_uri, landing);
+  }
+  if (landing.in_archive != want_archive) {
+    landing.as_requested = false;
+    landing.messages.push_back(
+        want_archive ? "the session is in the prearchive, not in the archive as asked"
+                     : "the session was archived although --prearchive was asked (the project "
+                       "archives automatically)");
+  }
+  return landing;
 }
 
 }  // namespace xnatctl::upload

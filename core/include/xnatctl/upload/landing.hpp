@@ -46,18 +46,33 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
              const std::vector<FileOutcome>& outcomes);
 
 struct VerifyMismatch {
-  std::string path;  // local path (relative_path), or the server's name for an extra file
+  std::string path;  // local path (relative_path), or "scan N/<name>" for an extra file
   std::string what;  // "missing on the server", "not sent (extra on the server)", ...
 };
 
+struct VerifyOptions {
+  // Files on the server that were not sent count as failures. The host turns this off when
+  // the session existed before the upload (--overwrite append/delete merge into it, so an
+  // earlier upload's files are expected); they are then notes.
+  bool extra_is_failure = true;
+};
+
 struct VerifyReport {
+  std::string where;  // the session verified: its archive or prearchive URI
   std::size_t expected = 0, found = 0;
-  std::vector<VerifyMismatch> mismatches;  // failures
-  std::vector<std::string> notes;          // information (e.g. checksums differ)
+  std::vector<VerifyMismatch> mismatches;   // failures
+  std::vector<VerifyMismatch> differences;  // stored bytes differ from the bytes sent (info)
+  std::vector<std::string> notes;           // information, one line each
   bool ok() const { return mismatches.empty(); }
 };
 
-// Compares the archived session's scans and per-scan catalogs with `job`'s files.
-VerifyReport verify(http::Client& client, const Job& job);
+// Compares the session's scans and per-scan DICOM catalogs with `job`'s files: files per
+// series (scan ID = SeriesNumber, as XNAT assigns it), and each object by SOP Instance UID
+// where the server lists it, else by its stored name (the name sent, or XNAT's template
+// name), else by the SOP Instance UID read from the stored object's header. Size and digest
+// differences are `differences`, never mismatches: XNAT re-writes each object's header when
+// it stores it. Looks in the archive first, then in the prearchive (a --prearchive upload).
+// Throws xnatctl::Error when the session is in neither.
+VerifyReport verify(http::Client& client, const Job& job, const VerifyOptions& options = {});
 
 }  // namespace xnatctl::upload
