@@ -173,7 +173,13 @@ int run_upload(UploadCommand command, const Invocation& inv, PluginCatalog& cata
   // The REST server: connect() reads configuration only; the first request logs in.
   std::optional<std::string> server_problem;
   if (command == UploadCommand::kRest) {
-    services.set_connector([&inv] { return auth::connect(connect_options(inv)); });
+    services.set_connector([&inv] {
+      auth::ConnectOptions options = connect_options(inv);
+      // The guide's `session upload ... --username U --password P` (parallel uploads).
+      if (auto user = inv.value("username")) options.credentials.username = *user;
+      if (auto password = inv.value("password")) options.credentials.password = *password;
+      return auth::connect(options);
+    });
     try {
       base.target.server_url = services.client().options().base_url;
     } catch (const Error& e) {

@@ -88,6 +88,7 @@ class FakeHost {
     api_.abi_major = XC_ABI_MAJOR;
     api_.abi_minor = XC_ABI_MINOR;
     api_.log = [](xc_host* h, int32_t level, xc_str m) {
+      std::lock_guard lock(self(h).mutex_);  // like the host: any thread may log
       self(h).logs_.push_back({level, std::string(m.data, m.size)});
     };
     api_.option_get = [](const xc_invocation* i, const char* name, xc_str* out) {
@@ -183,7 +184,10 @@ class FakeHost {
         tar += ustar_member(h.files_[index].relative_path, h.file_bytes(index));
       }
       tar.append(1024, '\0');
-      h.archive_requests_.push_back(files);
+      {
+        std::lock_guard lock(h.mutex_);  // parallel transports open bodies from many threads
+        h.archive_requests_.push_back(files);
+      }
       return h.open_body(std::move(tar), files, out, e);
     };
     api_.report = [](const xc_upload_job* j, const size_t* indices, size_t count,
