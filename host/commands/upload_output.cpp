@@ -295,7 +295,8 @@ void UploadOutput::session_done(const SessionReport& report) {
   if (t.not_attempted > 0) out_ << "  not sent: " << t.not_attempted << " files\n";
   if (!report.transport_error.empty()) out_ << "  error: " << report.transport_error << '\n';
   if (report.landing != nullptr) {
-    if (!report.landing->uri.empty())
+    // land() explains where the session is in its messages; the URI alone only when it did not.
+    if (!report.landing->uri.empty() && report.landing->messages.empty())
       out_ << "  " << (report.landing->in_archive ? "archived at " : "in the prearchive at ")
            << report.landing->uri << '\n';
     for (const auto& m : report.landing->messages)

@@ -2,8 +2,8 @@
 # The seed's "Managing the Prearchive After Upload" and "Verifying Your Upload" workflow
 # (../shared/seed/uploading.rst) through the real xnatctl binary against the emulator: list,
 # archive, delete, move, rebuild, --wait, CONFLICT explained, and one-line errors for bad input.
-# Sessions reach the prearchive through the import service directly (curl), independent of
-# `session upload`.
+# Most sessions reach the prearchive through the import service directly (curl), so each case
+# controls exactly what the server holds; the seed's own workflow uses `session upload`.
 EMULATOR=${1:?usage: $0 xnat-emulator xnatctl}
 XNATCTL=${2:?usage: $0 xnat-emulator xnatctl}
 source "$(dirname "$0")/../../../emulator/tests/rest/lib.sh" "$EMULATOR"
@@ -156,6 +156,22 @@ x -q prearchive rebuild MYPROJECT "$TSM" Move1
 expect_eq "$OUT|$ERR" "MYPROJECT/$TSM/Move1|" "-q prints the session only"
 x -o json prearchive rebuild MYPROJECT "$TSM" Move1
 expect_eq "$(out_json "j[0]['status']")" "READY" "rebuild reports the new status"
+
+# --- the seed's workflow with xnatctl alone: session upload --prearchive -> prearchive list ->
+# prearchive archive -> session list and scan list show it
+rm -rf "$WORK/seed"
+make_series "$WORK/seed/1" 2 1.2.826.0.1.3680043.2.1143.777 1
+x session upload "$WORK/seed" -P MYPROJECT -S MYSUBJECT -E SEEDSESS --prearchive
+expect_rc 0 "session upload --prearchive"
+x prearchive list --project MYPROJECT -q
+TSD=$(grep "/SEEDSESS$" <<<"$OUT" | cut -d/ -f2)
+if [[ -n $TSD ]]; then ok "prearchive list shows the uploaded session"; else fail "prearchive list lacks SEEDSESS: $OUT"; fi
+x prearchive archive MYPROJECT "$TSD" SEEDSESS
+expect_rc 0 "prearchive archive of the session session upload put there"
+x session list -P MYPROJECT
+if grep -q "SEEDSESS" <<<"$OUT"; then ok "session list shows it archived"; else fail "session list lacks SEEDSESS: $OUT"; fi
+x scan list -P MYPROJECT -E SEEDSESS
+expect_rc 0 "scan list -P MYPROJECT -E SEEDSESS"
 
 # --- bad inputs: one line, non-zero
 x prearchive archive MYPROJECT 20000101_000000000 Move1
