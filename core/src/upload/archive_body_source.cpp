@@ -84,7 +84,11 @@ void ArchiveBodySource::start() {
     rc = archive_write_set_format_ustar(writer_);
   } else {
     rc = archive_write_set_format_zip(writer_);
-    if (rc == ARCHIVE_OK) rc = archive_write_set_options(writer_, "zip:compression=deflate");
+    // Level 1: deflate at the default level was the bottleneck of zip uploads (the CPU, not
+    // the wire); image data gains little from higher levels. 200 MB, 4 workers, loopback:
+    // 1.8 s at the default level, 1.0 s at level 1 (tar: 0.55 s).
+    if (rc == ARCHIVE_OK)
+      rc = archive_write_set_options(writer_, "zip:compression=deflate,zip:compression-level=1");
   }
   if (rc != ARCHIVE_OK) fail("unsupported format");
   // Unblocked: output reaches collect() as soon as it exists, and the last block is not
