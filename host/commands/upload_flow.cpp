@@ -285,10 +285,7 @@ int run_upload(UploadCommand command, const Invocation& inv, PluginCatalog& cata
   }
 
   upload::Tally total;
-  for (const auto& r : reports) {
-    total.files += r.tally.files;
-    total.stored += r.tally.stored;
-  }
+  for (const auto& r : reports) total += r.tally;
   ExitCode code = reports.empty() ? ExitCode::kOk : upload::exit_code_of(total, cancelled);
   if (failed_whole && (code == ExitCode::kOk || total.stored == 0)) code = whole_failure;
   if (code == ExitCode::kOk && (misplaced || unverified)) code = ExitCode::kFailure;

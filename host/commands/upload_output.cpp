@@ -49,19 +49,22 @@ std::string file_path(const upload::Job& job, std::size_t index) {
   return job.files[index].relative_path;
 }
 
-Json::Ptr skipped_counts(const upload::Discovery& discovery) {
+// Skipped files by reason, in the reasons' alphabetical order.
+std::map<std::string, int> skip_counts(const upload::Discovery& discovery) {
   std::map<std::string, int> counts;
   for (const auto& s : discovery.skipped) ++counts[upload::to_string(s.reason)];
+  return counts;
+}
+
+Json::Ptr skipped_counts(const upload::Discovery& discovery) {
   Json::Ptr o = object();
-  for (const auto& [reason, n] : counts) o->set(reason, n);
+  for (const auto& [reason, n] : skip_counts(discovery)) o->set(reason, n);
   return o;
 }
 
 std::string skipped_line(const upload::Discovery& discovery) {
-  std::map<std::string, int> counts;
-  for (const auto& s : discovery.skipped) ++counts[upload::to_string(s.reason)];
   std::string line;
-  for (const auto& [reason, n] : counts)
+  for (const auto& [reason, n] : skip_counts(discovery))
     line += (line.empty() ? "" : ", ") + std::to_string(n) + " " + reason;
   return line;
 }
@@ -319,13 +322,7 @@ void UploadOutput::finished(const std::vector<SessionReport>& reports,
   upload::Tally total;
   double seconds = 0;
   for (const auto& r : reports) {
-    total.files += r.tally.files;
-    total.stored += r.tally.stored;
-    total.rejected += r.tally.rejected;
-    total.retryable += r.tally.retryable;
-    total.not_attempted += r.tally.not_attempted;
-    total.bytes += r.tally.bytes;
-    total.bytes_stored += r.tally.bytes_stored;
+    total += r.tally;
     seconds += r.seconds;
   }
   if (format_ == output::Format::kJson) {

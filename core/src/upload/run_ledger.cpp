@@ -4,6 +4,18 @@
 
 namespace xnatctl::upload {
 
+Tally& Tally::operator+=(const Tally& other) {
+  files += other.files;
+  stored += other.stored;
+  rejected += other.rejected;
+  retryable += other.retryable;
+  not_attempted += other.not_attempted;
+  bytes += other.bytes;
+  bytes_stored += other.bytes_stored;
+  bytes_sent += other.bytes_sent;
+  return *this;
+}
+
 ExitCode exit_code_of(const Tally& tally, bool cancelled) {
   if (cancelled) return ExitCode::kCancelled;
   if (tally.stored == tally.files) return ExitCode::kOk;

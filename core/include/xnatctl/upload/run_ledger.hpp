@@ -26,6 +26,8 @@ struct Tally {
   std::uint64_t bytes_stored = 0;  // of the stored files
   std::uint64_t bytes_sent = 0;    // payload bytes on the wire so far (retries taken back)
   std::size_t failed() const { return rejected + retryable; }
+  // Adds another job's counts (the totals of a run of several sessions).
+  Tally& operator+=(const Tally& other);
 };
 
 // The exit code a run's tally means: 130 when the user stopped it, 0 when every file was
