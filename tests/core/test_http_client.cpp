@@ -1,11 +1,15 @@
 #include <Poco/MD5Engine.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
 
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <fstream>
 #include <thread>
 
 #include "support/fake_xnat.hpp"
 #include "support/temp_dir.hpp"
+#include "xnatctl/cancel.hpp"
 #include "xnatctl/error.hpp"
 #include "xnatctl/http/body.hpp"
 #include "xnatctl/http/client.hpp"
@@ -304,4 +308,51 @@ TEST_CASE("a silent server runs into the read timeout, which is not retried fore
   } catch (const http::TransportError& e) {
     CHECK_THAT(e.what(), Catch::Contains("imeout") && Catch::Contains("after 2 attempts"));
   }
+}
+
+// A server that answers before it has read the body and closes the connection (what a proxy
+// or an expired XNAT session can do). The client writes the body straight to the socket in
+// large frames (socket_body_writer.cpp): it must stop at the first failed send and read the
+// early answer.
+TEST_CASE("an early answer while the body is still being sent is read and sending stops",
+          "[http]") {
+  Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0));
+  std::thread server([&listener] {
+    if (!listener.poll(Poco::Timespan(20, 0), Poco::Net::Socket::SELECT_READ)) return;
+    Poco::Net::StreamSocket peer = listener.acceptConnection();
+    peer.setReceiveTimeout(Poco::Timespan(20, 0));
+    std::string seen;
+    char buffer[4096];
+    while (seen.find("\r\n\r\n") == std::string::npos) {
+      const int n = peer.receiveBytes(buffer, sizeof buffer);
+      if (n <= 0) return;
+      seen.append(buffer, static_cast<std::size_t>(n));
+    }
+    const std::string answer =
+        "HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\nConnection: close\r\n\r\nno way";
+    peer.sendBytes(answer.data(), static_cast<int>(answer.size()));
+    peer.close();  // the body unread: the client's next sends meet a reset connection
+  });
+  auto options = fast_options("http://127.0.0.1:" + std::to_string(listener.address().port()));
+  options.retry.max_attempts = 1;
+  http::Client client(options);
+  PatternBody pattern{std::size_t{256} * 1024 * 1024};
+  http::Request request;
+  request.method = "POST";
+  request.path = "/test/upload";
+  request.body = pattern.make(true);
+  const auto response = client.fetch(request);
+  server.join();
+  CHECK(response.status == 403);
+  CHECK(response.body == "no way");
+  CHECK(pattern.offset < pattern.size);  // it stopped sending: the body was never finished
+}
+
+TEST_CASE("the host's signal set-up ignores SIGPIPE", "[http]") {
+  // A send into a connection the peer has reset must fail with EPIPE, which the client
+  // reports and retries; Poco and DCMTK do not pass MSG_NOSIGNAL on Linux.
+  xnatctl::cancel::install_signal_handlers();
+  struct sigaction current {};
+  REQUIRE(::sigaction(SIGPIPE, nullptr, &current) == 0);
+  CHECK(current.sa_handler == SIG_IGN);
 }

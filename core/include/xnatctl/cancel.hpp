@@ -37,7 +37,8 @@ class Subscription {
 };
 
 // Installs the SIGINT (and SIGTERM) handler that calls request(). A second Ctrl-C while
-// stopping exits at once with 130.
+// stopping exits at once with 130. Also ignores SIGPIPE, so a peer closing mid-send is an
+// error the sender reports, not the end of the process.
 void install_signal_handlers();
 
 // For tests: back to "not requested".

@@ -108,6 +108,13 @@ void install_signal_handlers() {
   action.sa_flags = SA_RESTART;
   ::sigaction(SIGINT, &action, nullptr);
   ::sigaction(SIGTERM, &action, nullptr);
+  // A server that closes a connection while we still send (an early 401, a reset) must give
+  // the sender EPIPE, which it reports and retries, not kill the process: neither Poco nor
+  // DCMTK passes MSG_NOSIGNAL on Linux.
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  ::sigaction(SIGPIPE, &ignore, nullptr);
 }
 
 void reset_for_tests() noexcept {

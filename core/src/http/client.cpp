@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "connection_pool.hpp"
+#include "socket_body_writer.hpp"
 #include "tls.hpp"
 #include "xnatctl/cancel.hpp"
 #include "xnatctl/error.hpp"
@@ -364,20 +365,32 @@ class Client::Impl {
 
   void send_body(const Request& request, std::ostream& out, Poco::Net::HTTPClientSession& session,
                  std::exception_ptr& callback_error) {
-    std::array<char, kChunk> buffer{};
+    // Poco 1.11 buffers the headers of a fixed-length request in `out`: they must reach the
+    // socket before the first byte written past it.
+    out.flush();
+    if (!out) throw Poco::IOException(stream_failure(session, "connection lost while sending"));
+    detail::SocketBodyWriter writer(session, request.body->content_length < 0);
     std::int64_t sent = 0;
-    for (;;) {
-      std::size_t n = 0;
-      try {
-        n = request.body->read(buffer.data(), buffer.size());
-      } catch (...) {
-        callback_error = std::current_exception();
-        return;
+    for (bool end = false; !end;) {
+      // Fill a whole frame first: bodies often return small pieces (tar headers, short files),
+      // and each frame is one send().
+      std::size_t filled = 0;
+      while (filled < writer.capacity()) {
+        std::size_t n = 0;
+        try {
+          n = request.body->read(writer.data() + filled, writer.capacity() - filled);
+        } catch (...) {
+          callback_error = std::current_exception();
+          return;
+        }
+        if (n == 0) {
+          end = true;
+          break;
+        }
+        filled += n;
       }
-      if (n == 0) break;
-      out.write(buffer.data(), static_cast<std::streamsize>(n));
-      if (!out) throw Poco::IOException(stream_failure(session, "connection lost while sending"));
-      sent += static_cast<std::int64_t>(n);
+      writer.write(filled);
+      sent += static_cast<std::int64_t>(filled);
     }
     const auto expected = request.body->content_length;
     if (expected >= 0 && sent != expected) {
