@@ -8,8 +8,13 @@
 
 namespace xnatctl::http::detail {
 
-SocketBodyWriter::SocketBodyWriter(Poco::Net::HTTPClientSession& session, bool chunked)
-    : session_(session), chunked_(chunked), frame_(kHeaderRoom + kFrame + kTrailerRoom) {}
+SocketBodyWriter::SocketBodyWriter(Poco::Net::HTTPClientSession& session,
+                                   std::int64_t content_length)
+    : session_(session),
+      chunked_(content_length < 0),
+      // +1: even an empty body needs room for the read that finds its end.
+      capacity_(chunked_ ? kFrame : std::min(kFrame, static_cast<std::size_t>(content_length) + 1)),
+      frame_(new char[kHeaderRoom + capacity_ + kTrailerRoom]) {}
 
 void SocketBodyWriter::write(std::size_t size) {
   if (size == 0) return;  // a zero-length chunk would end a chunked body early

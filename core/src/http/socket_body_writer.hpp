@@ -3,7 +3,8 @@
 #include <Poco/Net/HTTPClientSession.h>
 
 #include <cstddef>
-#include <vector>
+#include <cstdint>
+#include <memory>
 
 namespace xnatctl::http::detail {
 
@@ -21,12 +22,14 @@ namespace xnatctl::http::detail {
 // writes it when receiveResponse() closes that stream (its buffer is then empty).
 class SocketBodyWriter {
  public:
-  SocketBodyWriter(Poco::Net::HTTPClientSession& session, bool chunked);
+  // `content_length` < 0: chunked. A short body gets a frame of its own size, so one small
+  // request (gradual-DICOM sends one per file) does not pay for a 256 KiB buffer.
+  SocketBodyWriter(Poco::Net::HTTPClientSession& session, std::int64_t content_length);
 
   // The buffer to fill before write(): `capacity()` bytes, room for the chunk header kept
   // in front of it.
-  char* data() { return frame_.data() + kHeaderRoom; }
-  std::size_t capacity() const { return frame_.size() - kHeaderRoom - kTrailerRoom; }
+  char* data() { return frame_.get() + kHeaderRoom; }
+  std::size_t capacity() const { return capacity_; }
 
   // Sends the first `size` bytes of data(). Throws Poco::Exception when the connection fails.
   void write(std::size_t size);
@@ -40,7 +43,8 @@ class SocketBodyWriter {
 
   Poco::Net::HTTPClientSession& session_;
   bool chunked_;
-  std::vector<char> frame_;
+  std::size_t capacity_;
+  std::unique_ptr<char[]> frame_;  // not value-initialised: every byte sent is written first
 };
 
 }  // namespace xnatctl::http::detail
