@@ -27,7 +27,10 @@ struct OptionSpec {
   bool required = false;    // an error if no source supplies a value
   bool secret = false;      // never shown in --help defaults, logs or error messages
   bool hidden = false;      // accepted but not listed (deprecated spellings)
-  std::string group;        // --help section; empty = the command's own options
+  // The value when given without one (`--wait` alone); unset = a value is required. Only for
+  // kString/kPath/kInt; see implicit_values.hpp for how the command line is read.
+  std::optional<std::string> implicit_value;
+  std::string group;  // --help section; empty = the command's own options
 };
 
 struct PositionalSpec {

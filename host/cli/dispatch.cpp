@@ -6,6 +6,7 @@
 #include <set>
 
 #include "cli/help.hpp"
+#include "cli/implicit_values.hpp"
 #include "xnatctl/error.hpp"
 
 namespace po = boost::program_options;
@@ -66,7 +67,14 @@ po::options_description describe(const CommandSpec& spec) {
         desc.add_options()(names.c_str(), po::value<std::vector<std::string>>()->composing());
         break;
       default:
-        desc.add_options()(names.c_str(), po::value<std::string>());
+        // Bare uses were spelled out already (implicit_values.hpp); this covers what that
+        // leaves to Boost (an abbreviated name given last).
+        if (o.implicit_value) {
+          desc.add_options()(names.c_str(), po::value<std::string>()->implicit_value(
+                                                *o.implicit_value, *o.implicit_value));
+        } else {
+          desc.add_options()(names.c_str(), po::value<std::string>());
+        }
         break;
     }
   }
@@ -160,8 +168,9 @@ int dispatch(const CommandRegistry& registry, const SplitArgs& split, const Valu
     return 0;
   }
 
-  const std::vector<std::string> args(split.rest.begin() + static_cast<std::ptrdiff_t>(found.words),
-                                      split.rest.end());
+  const std::vector<std::string> args = spell_out_implicit_values(
+      spec, std::vector<std::string>(split.rest.begin() + static_cast<std::ptrdiff_t>(found.words),
+                                     split.rest.end()));
   const po::options_description desc = describe(spec);
   po::positional_options_description positional;
   positional.add(kPositionalKey, -1);

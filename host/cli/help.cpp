@@ -32,8 +32,12 @@ std::string option_label(const OptionSpec& o) {
   std::string label =
       o.short_name != 0 ? std::string("-") + o.short_name + ", " : std::string("    ");
   label += "--" + o.name;
-  if (o.kind != OptionKind::kFlag)
-    label += " " + (o.value_name.empty() ? upper(o.name) : o.value_name);
+  const std::string value = o.value_name.empty() ? upper(o.name) : o.value_name;
+  if (o.implicit_value) {
+    label += " [" + value + "]";  // the value may be left out: the note says what it means
+  } else if (o.kind != OptionKind::kFlag) {
+    label += " " + value;
+  }
   if (o.kind == OptionKind::kList) label += "...";
   return label;
 }
@@ -47,6 +51,7 @@ void print_options(std::ostream& out, const std::vector<const OptionSpec*>& opti
     out << "  " << label << o->help;
     std::vector<std::string> notes;
     if (o->required) notes.push_back("required");
+    if (o->implicit_value) notes.push_back("alone: " + *o->implicit_value);
     if (!o->default_value.empty() && !o->secret) notes.push_back("default: " + o->default_value);
     if (!o->env_var.empty()) notes.push_back("env: " + o->env_var);
     if (!o->profile_key.empty()) notes.push_back("profile: " + o->profile_key);

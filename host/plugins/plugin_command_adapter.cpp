@@ -1,5 +1,7 @@
 #include "plugins/plugin_command_adapter.hpp"
 
+#include <cstddef>
+
 #include "commands/core_command_support.hpp"
 #include "plugins/host_services.hpp"
 #include "plugins/plugin_catalog.hpp"
@@ -42,6 +44,11 @@ OptionSpec to_option_spec(const xc_option_desc& d, const std::string& group) {
   o.required = (d.flags & XC_OPTION_REQUIRED) != 0;
   o.secret = (d.flags & XC_OPTION_SECRET) != 0;
   o.hidden = (d.flags & XC_OPTION_HIDDEN) != 0;
+  // since 1.1: a 1.0 descriptor ends before it and is not read past its struct_size.
+  // (XC_HAS_MEMBER spelled out: on a reference its NULL check only draws a warning.)
+  const bool has_implicit =
+      d.struct_size >= offsetof(xc_option_desc, implicit_value) + sizeof(d.implicit_value);
+  if (has_implicit && d.implicit_value != nullptr) o.implicit_value = d.implicit_value;
   o.group = group;
   return o;
 }

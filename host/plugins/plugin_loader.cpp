@@ -21,6 +21,14 @@ bool blank(const char* s) {
   return s == nullptr || *s == '\0';
 }
 
+bool is_integer(const char* s) {
+  if (*s == '-') ++s;
+  if (*s == '\0') return false;
+  for (; *s != '\0'; ++s)
+    if (*s < '0' || *s > '9') return false;
+  return true;
+}
+
 std::string check_options(const xc_option_desc* const* options, size_t count,
                           const std::string& where) {
   if (count > 0 && options == nullptr) return where + ": option_count > 0 but options is NULL";
@@ -38,6 +46,15 @@ std::string check_options(const xc_option_desc* const* options, size_t count,
     }
     if (!names.insert(o->name).second)
       return where + ": option --" + o->name + " is declared twice";
+    // since 1.1; read only when the plugin's struct has it (a 1.0 one ends before).
+    if (XC_HAS_MEMBER(o, xc_option_desc, implicit_value) && o->implicit_value != nullptr) {
+      if (o->type == XC_OPTION_FLAG || o->type == XC_OPTION_LIST)
+        return where + ": option --" + o->name +
+               " has an implicit value but is a flag or a list (only values may be left out)";
+      if (o->type == XC_OPTION_INT && !is_integer(o->implicit_value))
+        return where + ": option --" + o->name + " is an integer option with implicit value '" +
+               o->implicit_value + "', which is not an integer";
+    }
   }
   return {};
 }

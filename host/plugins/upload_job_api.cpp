@@ -13,6 +13,7 @@
 #include "xnatctl/dicom/keywords.hpp"
 #include "xnatctl/error.hpp"
 #include "xnatctl/upload/byte_source.hpp"
+#include "xnatctl/upload/object_names.hpp"
 
 namespace xnatctl::host {
 
@@ -100,6 +101,11 @@ xc_status job_file(const xc_upload_job* handle, size_t index, xc_job_file* out) 
   out->size = f.size;
   if (XC_HAS_MEMBER(out, xc_job_file, display_name))
     out->display_name = handle->display_names[index].c_str();
+  // since 1.1; a plugin built against 1.0 passes a smaller struct, which is not written past.
+  if (XC_HAS_MEMBER(out, xc_job_file, object_name)) {
+    out->object_name =
+        f.object_name.empty() ? handle->object_names[index].c_str() : f.object_name.c_str();
+  }
   return XC_OK;
 }
 
@@ -292,6 +298,9 @@ xc_upload_job::xc_upload_job(const xnatctl::upload::Job& job_, const xc_invocati
                                 ? f.location.path.string() + "!" + f.location.member
                                 : f.location.path.string());
   }
+  const bool named = std::all_of(job.files.begin(), job.files.end(),
+                                 [](const auto& f) { return !f.object_name.empty(); });
+  if (!named) object_names = xnatctl::upload::object_names(job.files);
 }
 
 xc_upload_job::~xc_upload_job() {

@@ -33,6 +33,9 @@ struct xc_upload_job {
   xnatctl::upload::JobObserver& observer;
   // Display names ("archive.zip!member") handed out by job_file, built once.
   std::vector<std::string> display_names;
+  // Object names for a job whose files came without (not from discover(): tests, tools);
+  // empty when every file has its own.
+  std::vector<std::string> object_names;
   std::string source;  // backs xc_job_info.source
   // Told why a body read failed (the C read callback can only say that it failed).
   std::function<void(const std::string&)> warn;

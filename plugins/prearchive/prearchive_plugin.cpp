@@ -35,6 +35,11 @@ struct SessionRef {
   std::string path() const { return "/data" + src(); }
 };
 
+// `--wait` alone waits this many seconds: XNAT's idle rebuilder builds a session 5 minutes
+// after its last file, checking once a minute (xnat-server-api.md §3.10), so 600 s covers that
+// and the build; it is also XNAT's own limit for a synchronous archive (§3.10).
+constexpr const char* kDefaultWait = "600";
+
 // Statuses that change by themselves: the session is still arriving, queued or being worked
 // on (§4.2: RECEIVING, BUILDING, QUEUED_*, and the '_' locked variants).
 bool in_transition(const std::string& status) {
@@ -114,7 +119,8 @@ class Prearchive {
     } else if (field(row, "status") == "RECEIVING") {
       inv.print(XC_STDERR, "warning: " + ref.name() +
                                " is still RECEIVING; archiving what has arrived so far "
-                               "(--wait SECONDS waits for the upload to settle)\n");
+                               "(--wait waits up to " +
+                               kDefaultWait + " s for the upload to settle)\n");
     }
 
     // src names the session; dest (with the subject, and the label when given) says where it
@@ -385,6 +391,7 @@ constexpr xc_option_desc kWait =
     xc::Option("wait", XC_OPTION_INT,
                "wait up to SECONDS while sessions are RECEIVING, QUEUED or BUILDING")
         .value_name("SECONDS")
+        .implicit_value(kDefaultWait)
         .desc();
 constexpr xc_option_desc kSubject =
     xc::Option("subject", XC_OPTION_STRING, "subject label to archive under").desc();
@@ -450,7 +457,8 @@ constexpr xc_command_desc kMove =
 constexpr const xc_command_desc* kCommands[] = {&kList, &kArchive, &kDelete, &kRebuild, &kMove};
 
 constexpr xc_plugin_desc kPlugin =
-    xc::Plugin("prearchive", "0.2.0", "Prearchive workflow: list, archive, delete, rebuild, move")
+    xc::Plugin("prearchive", "0.3.0", "Prearchive workflow: list, archive, delete, rebuild, move")
+        .abi_minor(1)  // --wait's implicit value
         .commands(kCommands)
         .lifecycle(xc::plugin_init<Prearchive>, xc::plugin_shutdown<Prearchive>)
         .desc();

@@ -13,7 +13,6 @@
 #include <thread>
 
 #include "common/xnat_import.hpp"
-#include "object_names.hpp"
 #include "scan_schedule.hpp"
 
 namespace rest_gradual {
@@ -296,8 +295,8 @@ class Run {
       r.message = std::string("cannot read the file: ") + e.what();
       return r;
     }
-    const std::string path =
-        std::string(xnat_import::kImportPath) + "/" + path_segment(plan_.names[index]);
+    // The host's object names need no escaping (sdk.h: A-Z a-z 0-9 . _ - ~ only).
+    const std::string path = std::string(xnat_import::kImportPath) + "/" + plan_.names[index];
     Exchange ex = exchange(path, body, 0);
     std::uint32_t earlier_attempts = 0;
     if (ex.status == XC_OK && ex.response.status == 400 &&
@@ -360,11 +359,11 @@ Plan make_plan(const xc::Job& job) {
   const std::size_t n = job.file_count();
   plan.names.reserve(n);
   plan.scan_of.reserve(n);
-  ObjectNames names;
   std::map<std::string, std::size_t> ordinal;
   for (std::size_t i = 0; i < n; ++i) {
     const xc_job_file file = job.file(i);
-    plan.names.push_back(names.claim(file.relative_path != nullptr ? file.relative_path : ""));
+    // Named by the host (since ABI 1.1): unique in the run and the same on --resume.
+    plan.names.push_back(job.object_name(i));
     plan.scan_of.push_back(
         scan_key(attribute(job, i, "SeriesNumber"), attribute(job, i, "SeriesInstanceUID")));
     const auto [it, added] = ordinal.emplace(plan.scan_of.back(), plan.scans.size());

@@ -15,7 +15,7 @@ namespace rest_gradual {
 
 // What one job's files look like from here: names, scans, the request every file gets.
 struct Plan {
-  std::vector<std::string> names;    // by job index: the object name (unescaped)
+  std::vector<std::string> names;    // by job index: the host's object name (URL-safe)
   std::vector<std::string> scan_of;  // by job index: scan key (see scan_key)
   std::vector<std::string> scans;    // scan keys in order of first appearance
   std::vector<std::size_t> scan_files;

@@ -18,7 +18,15 @@ struct RestGradual {
 // Every setting comes typed from the job (xc_job_info): the host's `session upload` declares
 // --workers, --prearchive, --overwrite and --dry-run, so this transport declares no options.
 struct Sender {
-  Sender(RestGradual& plugin, const xc::Invocation&) : plugin_(plugin) {}
+  // Object names come from the host (ABI 1.1). The host refuses this plugin below 1.1 already
+  // (it declares minor 1); the check makes the reason plain for any host that loads it anyway.
+  Sender(RestGradual& plugin, const xc::Invocation&) : plugin_(plugin) {
+    if (host().abi_minor() < 1)
+      throw xc::Error(XC_UNSUPPORTED,
+                      "rest_gradual needs object names from the host (plugin ABI 1.1); this "
+                      "xnatctl speaks ABI 1." +
+                          std::to_string(host().abi_minor()) + ": upgrade xnatctl");
+  }
   const xc::Host& host() const { return plugin_.host(); }
   xc_status upload(const xc::Job& job) { return rest_gradual::upload(host(), job); }
   xc_status describe(const xc::Job& job) {
@@ -43,6 +51,7 @@ constexpr const xc_transport_desc* kTransports[] = {&kTransport};
 
 constexpr xc_plugin_desc kPlugin =
     xc::Plugin("rest_gradual", "0.2.0", "Upload sessions file by file (REST gradual-DICOM)")
+        .abi_minor(1)  // xc_job_file.object_name
         .transports(kTransports)
         .lifecycle(xc::plugin_init<RestGradual>, xc::plugin_shutdown<RestGradual>)
         .desc();

@@ -20,7 +20,9 @@ static_assert(offsetof(xc_error, status) == 4);
 static_assert(offsetof(xc_error, message) == 8);
 static_assert(sizeof(xc_str) == 16);
 static_assert(sizeof(xc_kv) == 16);
-static_assert(sizeof(xc_option_desc) == 72);
+// since 1.1: each struct that grew keeps its 1.0 size as the offset of its first new member.
+static_assert(offsetof(xc_option_desc, implicit_value) == 72);
+static_assert(sizeof(xc_option_desc) == 80);
 static_assert(offsetof(xc_option_desc, short_name) == 16);
 static_assert(offsetof(xc_option_desc, type) == 24);
 static_assert(offsetof(xc_option_desc, flags) == 28);
@@ -51,7 +53,8 @@ static_assert(offsetof(xc_job_info, workers) == 64);
 static_assert(offsetof(xc_job_info, flags) == 68);
 static_assert(offsetof(xc_job_info, file_count) == 72);
 static_assert(offsetof(xc_job_info, total_bytes) == 80);
-static_assert(sizeof(xc_job_file) == 40);
+static_assert(offsetof(xc_job_file, object_name) == 40);
+static_assert(sizeof(xc_job_file) == 48);
 static_assert(offsetof(xc_job_file, size) == 24);
 static_assert(offsetof(xc_job_file, display_name) == 32);
 static_assert(sizeof(xc_body) == 48);
@@ -145,6 +148,22 @@ TEST_CASE("sdk.h is exactly the header recorded for this ABI version", "[abi]") 
       "breaking change (bump XC_ABI_MAJOR), then add a line '<major>.<minor> "
       << actual << "' to tests/abi/sdk_h.sha256. See sdk/ABI.md.");
   CHECK(recorded_hash(version) == actual);
+}
+
+TEST_CASE("the frozen 1.0 header old-plugin tests compile against is the recorded 1.0", "[abi]") {
+  // tests/abi/sdk_1_0 stands for every plugin built before 1.1 (abi_compat_test).
+  CHECK(recorded_hash("1.0") == sha256_of(XNATCTL_SDK_1_0_HEADER));
+}
+
+TEST_CASE("members of 1.1 are beyond every 1.0 struct_size", "[abi]") {
+  xc_option_desc option{};
+  option.struct_size = offsetof(xc_option_desc, implicit_value);  // what 1.0 plugins set
+  CHECK(XC_HAS_MEMBER(&option, xc_option_desc, profile_key));
+  CHECK_FALSE(XC_HAS_MEMBER(&option, xc_option_desc, implicit_value));
+  xc_job_file file{};
+  file.struct_size = offsetof(xc_job_file, object_name);
+  CHECK(XC_HAS_MEMBER(&file, xc_job_file, display_name));
+  CHECK_FALSE(XC_HAS_MEMBER(&file, xc_job_file, object_name));
 }
 
 TEST_CASE("descriptor sizes let old readers skip what they do not know", "[abi]") {

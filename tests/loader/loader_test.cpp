@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "install_tree.hpp"
+#include "xnatctl/sdk.h"
 #include "xnatctl/test_support/child_process.hpp"
 #include "xnatctl/test_support/emulator_fixture.hpp"
 
@@ -171,12 +172,13 @@ TEST_CASE("each broken plugin is reported with its reason and the host keeps wor
         std::make_pair(std::string("ABI mismatch"),
                        std::string("entry point returned no descriptor (NULL)")));
   CHECK(states.at("fixture_major").first == "ABI mismatch");
-  CHECK(contains(states.at("fixture_major").second, "ABI 2.0"));
+  CHECK(contains(states.at("fixture_major").second, "plugin ABI 2."));
   CHECK(contains(states.at("fixture_major").second, "major versions differ"));
   // The newer-minor message names both versions so the user knows what to upgrade.
   CHECK(states.at("fixture_minor").first == "ABI mismatch");
-  CHECK(contains(states.at("fixture_minor").second, "plugin ABI 1.1"));
-  CHECK(contains(states.at("fixture_minor").second, "ABI 1.0"));
+  CHECK(contains(states.at("fixture_minor").second,
+                 "plugin ABI 1." + std::to_string(XC_ABI_MINOR + 1)));
+  CHECK(contains(states.at("fixture_minor").second, "ABI 1." + std::to_string(XC_ABI_MINOR)));
   CHECK(states.at("fixture_wrong_id").first == "conflict");
   CHECK(contains(states.at("fixture_wrong_id").second,
                  "'something_else' differs from the file name 'fixture_wrong_id'"));
@@ -285,7 +287,7 @@ TEST_CASE("plugin commands get host-rendered output, env precedence and status m
   const auto object =
       Poco::JSON::Parser().parse(info.stdout_text).extract<Poco::JSON::Object::Ptr>();
   CHECK(object->getValue<std::string>("version") == "9.9.9");
-  CHECK(object->getArray("commands")->size() == 4);
+  CHECK(object->getArray("commands")->size() == 5);
   CHECK(object->getArray("transports")->getObject(0)->getValue<std::string>("command") ==
         "session upload");
 }
@@ -365,4 +367,44 @@ TEST_CASE("with -o json a plugin command leaves parseable JSON on stdout, even w
   CHECK(json.stdout_text == "[]\n");
   const RunResult quiet = tree.run({"fixture_good", "silent", "-q"});
   CHECK(quiet.stdout_text.empty());
+}
+
+TEST_CASE("an option's value may be left out: alone, =VALUE, or a number as the next word",
+          "[loader][cli]") {
+  InstallTree tree;
+  tree.fixture("good", "fixture_good").fixture("bad_implicit", "fixture_bad_implicit");
+  // {level, tag, word} the command resolved for the given words.
+  auto run = [&tree](std::vector<std::string> words) {
+    std::vector<std::string> args = {"fixture_good", "implicit", "-o", "json"};
+    args.insert(args.end(), words.begin(), words.end());
+    const RunResult r = tree.run(args);
+    INFO(r.stderr_text);
+    REQUIRE(r.exit_status == 0);
+    const auto record =
+        Poco::JSON::Parser().parse(r.stdout_text).extract<Poco::JSON::Array::Ptr>()->getObject(0);
+    return std::vector<std::string>{record->getValue<std::string>("level"),
+                                    record->getValue<std::string>("tag"),
+                                    record->getValue<std::string>("word")};
+  };
+  using V = std::vector<std::string>;
+  CHECK(run({}) == V{"unset", "unset", ""});
+  CHECK(run({"--level"}) == V{"7", "unset", ""});
+  CHECK(run({"--level", "3"}) == V{"3", "unset", ""});
+  CHECK(run({"--level=4", "w"}) == V{"4", "unset", "w"});
+  CHECK(run({"--level", "w"}) == V{"7", "unset", "w"});  // not a number: an argument
+  CHECK(run({"w", "-l"}) == V{"7", "unset", "w"});
+  CHECK(run({"-l", "5", "w"}) == V{"5", "unset", "w"});
+  CHECK(run({"--tag", "w"}) == V{"unset", "auto", "w"});  // strings take a value only with =
+  CHECK(run({"--tag=x", "--level"}) == V{"7", "x", ""});
+  CHECK(run({"--", "--level"}) == V{"unset", "unset", "--level"});
+
+  const RunResult help = tree.run({"fixture_good", "implicit", "--help"});
+  CHECK(contains(help.stdout_text, "-l, --level [LEVEL]"));
+  CHECK(contains(help.stdout_text, "(alone: 7)"));
+  CHECK(contains(help.stdout_text, "--tag [TAG]"));
+
+  // Declaring an implicit value on a flag is a malformed descriptor.
+  const auto states = plugin_states(tree.run({"plugin", "list", "-o", "json"}));
+  CHECK(contains(states.at("fixture_bad_implicit").second,
+                 "option --tag has an implicit value but is a flag or a list"));
 }

@@ -5,6 +5,7 @@
 //   --fixture-out DIR        where received bytes go (one file per object, or the body)
 //   --fixture-delay-ms N     wait this long after each file (host wait: Ctrl-C cuts it short)
 //   --fixture-reject TEXT    files whose relative path contains TEXT are rejected (HTTP 400)
+//   --fixture-names FILE     file mode: appends "relative_path<TAB>object_name" per file tried
 //   --fixture-mode MODE      file (default): job_file_open per file;
 //                            archive: one job_archive_open body of every file;
 //                            source: job_source_open (falls back to archive when refused)
@@ -52,6 +53,7 @@ struct Sender {
     delay_ms_ = std::stoul(std::string(inv.option("fixture-delay-ms").value_or("0")));
     reject_ = std::string(inv.option("fixture-reject").value_or(""));
     mode_ = std::string(inv.option("fixture-mode").value_or("file"));
+    names_ = std::string(inv.option("fixture-names").value_or(""));
     if (mode_ != "file" && mode_ != "archive" && mode_ != "source")
       throw xc::Error(XC_INVALID_INPUT, "fixture: --fixture-mode must be file, archive or source");
   }
@@ -65,6 +67,9 @@ struct Sender {
       if (host().cancelled()) return XC_CANCELLED;
       const xc_job_file file = job.file(i);
       job.started(i);
+      if (!names_.empty())
+        std::ofstream(names_, std::ios::app)
+            << file.relative_path << '\t' << job.object_name(i) << '\n';
       xc::Result result;
       result.attempts = 1;
       if (!reject_.empty() &&
@@ -124,6 +129,7 @@ struct Sender {
   fs::path out_;
   unsigned long delay_ms_ = 0;
   std::string reject_, mode_;
+  fs::path names_;
 };
 
 using Thunks = xc::TransportThunks<Fixture, Sender>;
@@ -137,7 +143,9 @@ constexpr xc_option_desc kReject =
     xc::Option("fixture-reject", XC_OPTION_STRING, "reject files whose path contains this").desc();
 constexpr xc_option_desc kMode =
     xc::Option("fixture-mode", XC_OPTION_STRING, "file, archive or source").desc();
-constexpr const xc_option_desc* kOptions[] = {&kOut, &kDelay, &kReject, &kMode};
+constexpr xc_option_desc kNames =
+    xc::Option("fixture-names", XC_OPTION_PATH, "append each file's object name here").desc();
+constexpr const xc_option_desc* kOptions[] = {&kOut, &kDelay, &kReject, &kMode, &kNames};
 
 constexpr xc_transport_desc kTransport =
     xc::Transport("fixture", "test transport: copies job bytes into a directory", "session upload")

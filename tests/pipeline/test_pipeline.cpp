@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -148,6 +149,47 @@ TEST_CASE("a SIGKILLed upload leaves a journal that --resume uses to send only t
   CHECK(fresh.exit_status == 0);
   CHECK(names_in(third_out).size() == all.size());
   CHECK(fresh.stderr_text.find("earlier run") == std::string::npos);
+}
+
+// Object names (sdk.h xc_job_file.object_name) are decided over everything discovered, so a
+// file left for --resume keeps the name it had: here "a_b/c.dcm" flattens like "a/b_c.dcm",
+// which sorts first and takes the plain name; re-derived from the resumed job alone (where
+// "a/b_c.dcm" is gone), "a_b/c.dcm" would take it over.
+TEST_CASE("a file sent by --resume keeps the object name the first run gave it") {
+  World w;
+  const fs::path made = w.make_session("made", 1, 2);
+  const auto files = files_under(made);
+  REQUIRE(files.size() == 2);
+  const fs::path source = w.root / "clash";
+  fs::create_directories(source / "a");
+  fs::create_directories(source / "a_b");
+  fs::copy_file(made / files[0], source / "a" / "b_c.dcm");
+  fs::copy_file(made / files[1], source / "a_b" / "c.dcm");
+  auto names_of = [&w, &source](const std::string& run, std::vector<std::string> extra) {
+    const fs::path names = w.root / (run + ".tsv");
+    extra.insert(extra.end(), {"--fixture-names", names.string()});
+    const auto r = w.run(upload(source, w, extra));
+    INFO(r.stderr_text);
+    std::map<std::string, std::string> by_path;
+    std::ifstream in(names);
+    for (std::string path, name; std::getline(in, path, '\t') && std::getline(in, name);)
+      by_path[path] = name;
+    return std::make_pair(r.exit_status, by_path);
+  };
+
+  // Run 1 stores a/b_c.dcm and has a_b/c.dcm rejected; run 2 resumes with a_b/c.dcm alone.
+  const auto [first_exit, first] = names_of("first", {"--fixture-reject", "a_b/"});
+  CHECK(first_exit == 4);
+  REQUIRE(first.size() == 2);
+  CHECK(first.at("a/b_c.dcm") == "a_b_c.dcm");
+  const std::string later = first.at("a_b/c.dcm");
+  CHECK(later.rfind("a_b_c~", 0) == 0);
+  CHECK(later.substr(later.size() - 4) == ".dcm");
+
+  const auto [second_exit, second] = names_of("second", {"--resume"});
+  CHECK(second_exit == 0);
+  REQUIRE(second.size() == 1);  // only the file the first run did not store
+  CHECK(second.at("a_b/c.dcm") == later);
 }
 
 TEST_CASE("an interrupted upload is mentioned by the next run without --resume") {

@@ -108,7 +108,8 @@ void ArchiveBodySource::write_header() {
   }
   const Entry& e = entries_[next_entry_];
   // Open the file first: a missing or changed file fails before its header goes out.
-  current_ = open_file_source(JobFile{e.location, e.name, e.size, e.mtime_ns, {}}, e.index, hook_);
+  current_ =
+      open_file_source(JobFile{e.location, e.name, e.size, e.mtime_ns, {}, {}}, e.index, hook_);
   std::unique_ptr<struct archive_entry, decltype(&archive_entry_free)> entry(archive_entry_new(),
                                                                              archive_entry_free);
   archive_entry_copy_pathname(entry.get(), e.name.c_str());

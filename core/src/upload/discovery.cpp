@@ -9,6 +9,7 @@
 
 #include "discovery_internal.hpp"
 #include "xnatctl/error.hpp"
+#include "xnatctl/upload/object_names.hpp"
 
 namespace xnatctl::upload {
 namespace {
@@ -110,6 +111,8 @@ Discovery discover(const std::filesystem::path& source, const DiscoveryOptions& 
     discover_one_file(d.source, options, d);
   }
   sort_result(d);
+  // Now, over everything found: nothing has been left out of a job yet (object_names.hpp).
+  assign_object_names(d.files);
   return d;
 }
 

@@ -215,12 +215,8 @@ class Verifier {
         // The name it was sent under, else XNAT's template name (rename, name clashes, §3.9).
         hit = take(stored_name_for(file.relative_path));
         if (!hit) hit = take(file.relative_path);
-        if (!hit) {
-          // A transport that flattens the relative path into one name ("a/b.dcm" -> "a_b.dcm").
-          auto flat = file.relative_path;
-          std::replace(flat.begin(), flat.end(), '/', '_');
-          hit = take(stored_name_for(flat));
-        }
+        // The object name a per-file transport (gradual-DICOM) sends it under.
+        if (!hit && !file.object_name.empty()) hit = take(file.object_name);
         if (!hit) hit = take(template_name_for(file.attributes));
       }
       if (hit) {

@@ -77,6 +77,41 @@ TSW=$TS
 x prearchive list -P MYPROJECT --wait 30
 expect_rc 0 "prearchive list --wait 30 returns once nothing is RECEIVING"
 expect_eq "$(grep "Waiting" <<<"$OUT" | tr -s ' ' | cut -d' ' -f5)" "READY" "--wait: the session is READY afterwards"
+# --wait with its value left out (plugin ABI 1.1 implicit value): alone it waits 600 s.
+x prearchive list --help
+expect_rc 0 "prearchive list --help"
+if grep -q -- "--wait \[SECONDS\] .*alone: 600" <<<"$OUT"; then ok "--help shows '--wait [SECONDS]' and what it means alone"; else fail "--help: $OUT"; fi
+upload Held
+TSH=$TS
+x prearchive list -P MYPROJECT --wait
+expect_rc 0 "prearchive list --wait (alone) returns once the new session is built"
+expect_eq "$(grep "Held" <<<"$OUT" | tr -s ' ' | cut -d' ' -f5)" "READY" "--wait alone: Held is READY afterwards"
+x prearchive list -P MYPROJECT --wait surplus
+one_line_error 2 "unexpected argument 'surplus'" "--wait WORD: a word that is no number stays an argument"
+# A session still BUILDING: --wait 5 gives up after 5 s and archives nothing.
+areq POST "/data/prearchive/projects/MYPROJECT/$TSH/Held?action=set-status&status=BUILDING"
+expect_status 200 "(set-up) Held is BUILDING"
+started=$SECONDS
+x prearchive archive MYPROJECT "$TSH" Held --subject MYSUBJECT --label HELD --wait 5
+waited=$((SECONDS - started))
+one_line_error 1 "Held is still BUILDING after 5 s; nothing was archived" "archive --wait 5 on a BUILDING session times out"
+if ((waited >= 5 && waited < 30)); then ok "--wait 5 waited 5 s ($waited s)"; else fail "--wait 5 waited $waited s"; fi
+expect_eq "$(grep -c '^waiting (5 s left) for MYPROJECT/.*/Held BUILDING' <<<"$ERR")" "1" "--wait 5: progress names the BUILDING session"
+x prearchive list -P MYPROJECT --wait=1
+expect_rc 1 "list --wait=1 while Held is BUILDING fails"
+expect_body_contains_err "still busy after 1 s" "--wait=1: the timeout says so"
+# --wait alone before the positionals: PROJECT stays the first argument; the session finishes
+# building (the emulator is told so after 2 s) and is archived.
+(sleep 2; curl -s -o /dev/null -u admin:admin -X POST \
+  "$URL/data/prearchive/projects/MYPROJECT/$TSH/Held?action=set-status&status=READY") &
+flip=$!
+x prearchive archive --wait MYPROJECT "$TSH" Held --subject MYSUBJECT --label HELD
+wait "$flip"
+expect_rc 0 "prearchive archive --wait PROJECT TS FOLDER archives once BUILDING is over"
+expect_eq "$(grep -c '^waiting (600 s left) for MYPROJECT/.*/Held BUILDING' <<<"$ERR")" "1" "--wait alone waits up to 600 s"
+expect_eq "$(sed -n 3p <<<"$OUT" | cut -d' ' -f1)" "/data/archive/projects/MYPROJECT/subjects/MYSUBJECT/experiments/HELD" \
+  "--wait alone: archived as HELD"
+
 upload Stuck "&prevent_auto_commit=true"
 TSS=$TS
 x prearchive list -P MYPROJECT --wait 1

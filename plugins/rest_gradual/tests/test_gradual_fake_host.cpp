@@ -145,14 +145,16 @@ TEST_CASE("the prearchive destination and --overwrite none shape the query", "[p
         "/data/prearchive/projects/PROJECT/20240101_120000000/SESSION");
 }
 
-TEST_CASE("names stay safe and unique for awkward relative paths", "[plugin]") {
+TEST_CASE("each object is sent under the host's object name, as it is", "[plugin]") {
   PluginLibrary plugin(REST_GRADUAL_PLUGIN);
   FakeHost host;
-  const std::vector<std::string> paths = {"a_b/c.dcm", "a/b_c.dcm", "../up/x y#1?.dcm",
-                                          std::string("ctl\x01/z.dcm"), "IM1"};
-  for (std::size_t i = 0; i < paths.size(); ++i) {
+  // The names a host hands out (sdk.h: URL-safe already); the plugin must not re-derive them.
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"a_b/c.dcm", "a_b_c.dcm"}, {"a/b_c.dcm", "a_b_c~1f2e3d4c.dcm"}, {"up/x y.dcm", "N-3.dcm"}};
+  for (std::size_t i = 0; i < files.size(); ++i) {
     FakeHost::File f;
-    f.relative_path = paths[i];
+    f.relative_path = files[i].first;
+    f.object_name = files[i].second;
     f.content = content_of(i);
     host.add_file(std::move(f));
   }
@@ -160,20 +162,27 @@ TEST_CASE("names stay safe and unique for awkward relative paths", "[plugin]") {
   std::map<std::size_t, std::string> name_of;
   host.on_http([&](const Exchange& rq, xc_http_response& rs) {
     std::lock_guard lock(m);
-    name_of[file_of(rq, paths.size())] = rq.path.substr(std::string(kImport).size());
+    name_of[file_of(rq, files.size())] = rq.path.substr(std::string(kImport).size());
     return ok(rs);
   });
   REQUIRE(host.upload(plugin.descriptor(), "rest_gradual") == XC_OK);
-  REQUIRE(name_of.size() == paths.size());
-  CHECK(name_of[0] == "a_b_c.dcm");
-  CHECK(name_of[1] != "a_b_c.dcm");
-  CHECK(name_of[2] == "up_x%20y%231_.dcm");  // "?" cannot be in a file name
-  CHECK(name_of[3] == "ctl__z.dcm");
-  CHECK(name_of[4] == "IM1");
-  for (const auto& [i, name] : name_of) {
-    CHECK(name.find("..") == std::string::npos);
-    CHECK(name.find('/') == std::string::npos);
-  }
+  REQUIRE(name_of.size() == files.size());
+  for (std::size_t i = 0; i < files.size(); ++i) CHECK(name_of[i] == files[i].second);
+}
+
+TEST_CASE("on a host without object names (ABI 1.0) the upload fails plainly", "[plugin]") {
+  PluginLibrary plugin(REST_GRADUAL_PLUGIN);
+  CHECK(plugin.descriptor().abi_minor == 1);  // so a real 1.0 host refuses to load it
+  FakeHost host;
+  host.set_abi_minor(0);
+  add_files(host, 1, 2);
+  host.on_http([&](const Exchange&, xc_http_response& rs) { return ok(rs); });
+  CHECK(host.upload(plugin.descriptor(), "rest_gradual") == XC_UNSUPPORTED);
+  CHECK(host.last_error().find("needs object names from the host (plugin ABI 1.1)") !=
+        std::string::npos);
+  CHECK(host.last_error().find("upgrade xnatctl") != std::string::npos);
+  CHECK(host.http_requests().empty());
+  CHECK(host.file_results().empty());
 }
 
 TEST_CASE("each scan's first object is answered before the rest of it is sent", "[plugin]") {

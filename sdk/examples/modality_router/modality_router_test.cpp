@@ -8,7 +8,7 @@
 namespace {
 
 xc::testing::FakeHost::File file(const char* name, const char* modality) {
-  return {std::string("/data/") + name, name, 1024, {{"Modality", modality}}};
+  return {std::string("/data/") + name, name, 1024, {{"Modality", modality}}, {}, {}};
 }
 
 }  // namespace

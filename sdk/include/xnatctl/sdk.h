@@ -55,7 +55,7 @@ extern "C" {
 #define XC_ABI_MAJOR 1
 /* Additive changes bump the minor: the host refuses a plugin built against a newer minor
  * than its own (the plugin may rely on members the host does not have). */
-#define XC_ABI_MINOR 0
+#define XC_ABI_MINOR 1
 
 /* The one symbol a plugin exports (see xc_plugin_entry_fn). */
 #define XC_PLUGIN_ENTRY_SYMBOL "xc_plugin_entry"
@@ -149,6 +149,14 @@ typedef struct xc_option_desc {
   const char* help;          /* one or two sentences. Required. */
   const char* env_var;       /* e.g. "XNAT_DICOM_HOST", or NULL */
   const char* profile_key;   /* key in the active profile, e.g. "workers", or NULL */
+  /* since 1.1: the value the option takes when given without one (`--wait` alone), or NULL
+   * (a value is required). Not for XC_OPTION_FLAG or XC_OPTION_LIST; for XC_OPTION_INT it
+   * must be an integer. A value is given as `--name=VALUE`; as a separate word
+   * (`--name VALUE`) only for XC_OPTION_INT and only when VALUE is an integer, so that
+   * `--wait PROJECT` leaves PROJECT a positional. Applies to the command line only: the
+   * environment, profile and default_value are consulted as before when it is absent.
+   * A 1.0 host ignores it (the option then requires a value). */
+  const char* implicit_value;
 } xc_option_desc;
 
 /* One positional argument of a command. LIFETIME: static. */
@@ -283,6 +291,16 @@ typedef struct xc_job_file {
   const char* relative_path;
   uint64_t size;             /* bytes */
   const char* display_name;  /* for messages: the path, or "archive.zip!member" */
+  /* since 1.1: the name to store the file under on the server (gradual-DICOM sends it as
+   * the URL remainder after /data/services/import/), derived by the host from the relative
+   * path. Guarantees: 1 to 200 bytes, only A-Z a-z 0-9 '.' '_' '-' '~' (so it needs no
+   * escaping in a URL path and is a valid file name everywhere), never starting with '.';
+   * unique, ignoring ASCII case, among every file the run discovered (so within the job,
+   * and across the jobs of --split-studies); decided from the relative paths of the files
+   * discovered before --resume, --split-studies or routers leave any out, so every run over
+   * the same source names each file alike and a resumed upload sends it under the name the
+   * first run used. NULL from a 1.0 host (zero-fill the struct, or check abi_minor >= 1). */
+  const char* object_name;
 } xc_job_file;
 
 /* A body the host produces: one file, a pre-built archive, or a tar/zip of chosen files.

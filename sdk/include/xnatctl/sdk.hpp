@@ -109,6 +109,7 @@ class Option {
            nullptr,
            help,
            nullptr,
+           nullptr,
            nullptr} {}
   constexpr Option short_name(const char* s) const {
     auto o = *this;
@@ -133,6 +134,13 @@ class Option {
   constexpr Option profile_key(const char* v) const {
     auto o = *this;
     o.d_.profile_key = v;
+    return o;
+  }
+  // since 1.1: the value when the option is given without one (`--wait` alone). Declare
+  // .abi_minor(1) on the plugin if it relies on it: a 1.0 host requires a value.
+  constexpr Option implicit_value(const char* v) const {
+    auto o = *this;
+    o.d_.implicit_value = v;
     return o;
   }
   constexpr Option flags(uint32_t f) const {
@@ -278,6 +286,14 @@ class Plugin {
     p.d_.router_count = N;
     return p;
   }
+  // The oldest host minor the plugin works with (default: the XC_ABI_MINOR it is built
+  // with). A plugin that checks newer members itself (sdk/ABI.md) may declare less and so
+  // load on older hosts; the host refuses a plugin declaring a newer minor than its own.
+  constexpr Plugin abi_minor(uint16_t minor) const {
+    auto p = *this;
+    p.d_.abi_minor = minor;
+    return p;
+  }
   constexpr Plugin lifecycle(decltype(xc_plugin_desc::init) init,
                              decltype(xc_plugin_desc::shutdown) shutdown) const {
     auto p = *this;
@@ -298,6 +314,8 @@ class Host {
   Host(const xc_host_api* api, xc_host* handle) : api_(api), handle_(handle) {}
   const xc_host_api* api() const { return api_; }
   xc_host* handle() const { return handle_; }
+  // The host's ABI minor: members "since 1.N" exist only when it is >= N.
+  uint16_t abi_minor() const { return api_->abi_minor; }
 
   void log(int32_t level, std::string_view message) const {
     api_->log(handle_, level, xc_str{message.data(), message.size()});
@@ -444,6 +462,18 @@ class Job {
     if (api_->job_file(job_, index, &f) != XC_OK)
       throw Error(XC_INTERNAL, "job file index out of range");
     return f;
+  }
+  // since 1.1: the name the host chose to store file `index` under (sdk.h
+  // xc_job_file.object_name). Throws xc::Error(XC_UNSUPPORTED) on an older host, which
+  // hands out none.
+  std::string object_name(size_t index) const {
+    const xc_job_file f = file(index);
+    if (api_->abi_minor < 1 || f.object_name == nullptr)
+      throw Error(XC_UNSUPPORTED,
+                  "this xnatctl is too old: the plugin needs object names from the host "
+                  "(plugin ABI 1.1, this host speaks 1." +
+                      std::to_string(api_->abi_minor) + "); upgrade xnatctl");
+    return f.object_name;
   }
   std::optional<std::string_view> attribute(size_t index, const char* keyword) const {
     xc_str out{};

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -65,6 +66,9 @@ class FakeHost {
     uint64_t size = 0;
     std::map<std::string, std::string> attributes;  // DICOM keyword -> value
     std::string content;  // the bytes job_file_open serves; empty = read `path` from disk
+    // xc_job_file.object_name (since 1.1); empty = a stand-in with the same guarantees (see
+    // add_file), not the real host's policy.
+    std::string object_name;
   };
   struct FileResult {
     xc_status outcome;
@@ -150,6 +154,9 @@ class FakeHost {
       out->size = f.size;
       if (XC_HAS_MEMBER(out, xc_job_file, display_name))
         out->display_name = f.path.empty() ? f.relative_path.c_str() : f.path.c_str();
+      // Like a host of that minor: a 1.0 host (set_abi_minor(0)) leaves it untouched.
+      if (XC_HAS_MEMBER(out, xc_job_file, object_name) && self(j).api_.abi_minor >= 1)
+        out->object_name = f.object_name.c_str();
       return XC_OK;
     };
     api_.job_file_attribute = [](const xc_upload_job* j, size_t index, const char* keyword,
@@ -233,10 +240,16 @@ class FakeHost {
   // The job's typed settings; strings must outlive the host (string literals are fine).
   // file_count and total_bytes are computed from the files added.
   xc_job_info& job_info() { return info_; }
+  // Without an object_name the file gets a stand-in honouring sdk.h's guarantees: the
+  // relative path with '/' and every character outside A-Z a-z 0-9 . _ - ~ as '_', leading
+  // dots dropped, at most 200 bytes, "~<n>" appended when that name (ignoring case) is taken.
   void add_file(File file) {
     if (file.size == 0) file.size = file.content.size();
+    if (file.object_name.empty()) file.object_name = stand_in_name(file.relative_path);
     files_.push_back(std::move(file));
   }
+  // Plays a host of an older minor (0: no 1.1 members are filled, abi_minor says 0).
+  void set_abi_minor(uint16_t minor) { api_.abi_minor = minor; }
   // The raw bytes job_source_open serves (set job_info().source_kind = XC_SOURCE_ARCHIVE).
   // Left empty, job_source_open answers XC_UNSUPPORTED as the host does for a job holding
   // only some of the archive's members.
@@ -324,6 +337,28 @@ class FakeHost {
       e->status = status;
     }
     return status;
+  }
+
+  std::string stand_in_name(const std::string& relative_path) const {
+    std::string name;
+    for (unsigned char c : relative_path) {
+      const bool keep = std::isalnum(c) != 0 || c == '.' || c == '_' || c == '-' || c == '~';
+      name += keep && c < 0x80 ? static_cast<char>(c) : '_';
+    }
+    name.erase(0, name.find_first_not_of('.'));
+    if (name.empty()) name = "object";
+    if (name.size() > 180) name.erase(0, name.size() - 180);
+    auto folded = [](std::string n) {
+      for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return n;
+    };
+    for (size_t n = 0;; ++n) {
+      const std::string candidate = n == 0 ? name : name + "~" + std::to_string(n);
+      const bool taken = std::any_of(files_.begin(), files_.end(), [&](const File& f) {
+        return folded(f.object_name) == folded(candidate);
+      });
+      if (!taken) return candidate;
+    }
   }
 
   std::string file_bytes(size_t index) const {

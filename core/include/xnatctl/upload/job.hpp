@@ -54,6 +54,9 @@ struct JobFile {
   // a changed file is re-sent on --resume.
   std::int64_t mtime_ns = 0;
   dicom::DicomAttributes attributes;
+  // The name the server stores it under (object_names.hpp): unique within the run, set by
+  // discover() before anything leaves files out of a job.
+  std::string object_name;
 };
 
 // The settings a transport honours, typed (sdk.h xc_job_info mirrors them).
