@@ -287,7 +287,7 @@ typedef struct xc_job_file {
    * objects in flight (future editor plugins) and counts progress on its own streams. */
   const char* path;
   /* '/'-separated path relative to the source the user named (the member name inside an
-   * archive); unique within the job, safe to use as an object name after trimming. */
+   * archive); unique within the job. For a name to store it under, use object_name. */
   const char* relative_path;
   uint64_t size;             /* bytes */
   const char* display_name;  /* for messages: the path, or "archive.zip!member" */
@@ -473,7 +473,7 @@ typedef struct xc_host_api {
   /* Progress of file `index` (XC_PROGRESS_*). Cheap; call freely, from any thread. */
   void (*progress)(const xc_upload_job* job, size_t index, int32_t event, uint64_t bytes);
 
-  /* since 1.1: append new members here. */
+  /* Append new members here, each marked with the minor that added it. */
 } xc_host_api;
 
 /* ---------------------------------------------------------------------------------------
