@@ -24,6 +24,8 @@ struct SessionReport {
   const upload::Job* job = nullptr;
   upload::Tally tally;
   double seconds = 0;
+  // --resume with nothing left: the files an earlier run sent (tally is then empty).
+  std::size_t sent_earlier = 0;
   std::string transport_error;               // the transport failed as a whole: its one line
   const upload::Landing* landing = nullptr;  // REST: where the session went
   const upload::VerifyReport* verify = nullptr;
@@ -66,6 +68,7 @@ class UploadOutput final : public upload::RunListener {
   std::chrono::steady_clock::time_point start_, last_draw_;
   std::size_t reported_files_ = 0, next_milestone_ = 100;
   bool bar_visible_ = false;
+  bool bar_drawn_ = false;  // this session's bar was drawn at least once
 };
 
 // "1.2 MB", "3.4 GB" (decimal units, as network rates are quoted).

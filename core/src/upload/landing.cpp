@@ -169,6 +169,23 @@ void locate(http::Client& client, const Job& job, const std::vector<std::string>
 
 }  // namespace
 
+Landing land_earlier(http::Client& client, const Job& job) {
+  Job earlier = job;
+  LandingPlan plan;
+  if (earlier.settings.destination == Destination::kArchive) {
+    // The earlier run was sent to the prearchive to be merged afterwards when the label
+    // already existed (prepare_landing); its session is then RECEIVING there.
+    if (find_archived(client, job.target.project, job.target.session)) {
+      plan.session_exists = true;
+      for (const auto& row :
+           find_prearchive(client, job.target.project, job.target.session, study_uid_of(job)))
+        if (row.status == "RECEIVING") plan.archive_after = true;
+      if (plan.archive_after) earlier.settings.destination = Destination::kPrearchive;
+    }
+  }
+  return land(client, earlier, plan, {});
+}
+
 LandingPlan prepare_landing(http::Client& client, Job& job) {
   LandingPlan plan;
   if (job.settings.dry_run) return plan;  // a dry run contacts no server
@@ -245,11 +262,17 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
   Committer committer{client, job, plan, landing, false, {}, {}};
   std::vector<std::string> work = paths;
   if (work.empty()) {
-    // Nothing new was acknowledged (e.g. --resume after every batch of an earlier run was
-    // sent): the earlier run's session may still wait in the prearchive to be finished.
-    for (const auto& row :
-         find_prearchive(client, job.target.project, job.target.session, study_uid_of(job)))
-      if (row.status == "RECEIVING") work.push_back(row.url);
+    // Nothing new was acknowledged (e.g. --resume after every file of an earlier run was
+    // sent): the earlier run's session may still be receiving, in the archive (direct-archive,
+    // not listed in the prearchive, §11.8) or in the prearchive, and wait to be finished.
+    const std::string uid = study_uid_of(job);
+    if (want_archive && !plan.archive_after) {
+      if (auto direct = find_direct_archive(client, job.target.project, uid, job.target.session))
+        work.push_back(*direct);
+    }
+    for (const auto& row : find_prearchive(client, job.target.project, job.target.session, uid))
+      if (row.status == "RECEIVING" && (uid.empty() || row.study_uid == uid))
+        work.push_back(row.url);
   }
   for (const auto& path : work) {
     switch (kind_of(path)) {

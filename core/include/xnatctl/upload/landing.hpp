@@ -45,6 +45,14 @@ struct Landing {
 Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
              const std::vector<FileOutcome>& outcomes);
 
+// `--resume` with nothing left to send (every file of `job` was acknowledged by an earlier
+// run): that run may have been killed after its last file and before its commit, leaving the
+// session RECEIVING until XNAT's idle build. Finishes it as land() would have (direct-archive
+// POST, archive with --overwrite when the label existed, build for --prearchive) and says where
+// it is; a session already archived is only located. prepare_landing is not run: an existing
+// session is expected here, whatever --overwrite says.
+Landing land_earlier(http::Client& client, const Job& job);
+
 struct VerifyMismatch {
   std::string path;  // local path (relative_path), or "scan N/<name>" for an extra file
   std::string what;  // "missing on the server", "not sent (extra on the server)", ...
