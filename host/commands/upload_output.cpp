@@ -89,6 +89,25 @@ std::string progress_text(std::size_t files_done, const upload::Tally& tally,
   return counts;  // status_line() cuts it if even that is too wide
 }
 
+std::vector<std::string> uri_lines(const std::string& uris) {
+  std::vector<std::string> lines;
+  std::size_t pos = 0;
+  while (pos <= uris.size()) {
+    std::size_t end = uris.find('\n', pos);
+    if (end == std::string::npos) end = uris.size();
+    if (end > pos) lines.push_back(uris.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  if (lines.empty()) lines.push_back(uris);
+  return lines;
+}
+
+Poco::JSON::Array::Ptr as_array(const std::vector<std::string>& items) {
+  Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+  for (const auto& i : items) array->add(i);
+  return array;
+}
+
 std::string attr(const upload::JobFile& file, const char* keyword) {
   return std::string(dicom::attribute(file.attributes, keyword).value_or(""));
 }
@@ -218,25 +237,31 @@ void UploadOutput::reported(const upload::Job& job, const std::vector<std::size_
     r->set("outcome", upload::to_string(outcome.outcome));
     r->set("status", outcome.protocol_status);
     r->set("attempts", outcome.attempts);
-    if (!outcome.uri.empty()) r->set("uri", outcome.uri);
+    if (!outcome.uri.empty()) {
+      // Several sessions from one request come one per line: the first as "uri", all in "uris".
+      const auto lines = uri_lines(outcome.uri);
+      r->set("uri", lines.front());
+      if (lines.size() > 1) r->set("uris", as_array(lines));
+    }
     if (!outcome.message.empty()) r->set("message", outcome.message);
     write_line(out_, r);
     return;
   }
   if (format_ == output::Format::kQuiet) return;
+  const auto what = [&] {
+    return files.size() == 1 ? file_path(job, files[0])
+                             : "a batch of " + std::to_string(files.size()) + " files (" +
+                                   file_path(job, files[0]) + ", ...)";
+  };
   if (outcome.outcome != upload::Outcome::kStored &&
       outcome.outcome != upload::Outcome::kNotAttempted) {
     clear_bar();
-    const std::string what = files.size() == 1
-                                 ? file_path(job, files[0])
-                                 : "a batch of " + std::to_string(files.size()) + " files (" +
-                                       file_path(job, files[0]) + ", ...)";
-    err_ << upload::to_string(outcome.outcome) << ": " << what
+    err_ << upload::to_string(outcome.outcome) << ": " << what()
          << (outcome.message.empty() ? "" : ": " + outcome.message) << '\n';
   } else if (outcome.outcome == upload::Outcome::kStored && !outcome.message.empty() &&
              verbosity_ >= 0) {
     clear_bar();
-    err_ << "warning: " << file_path(job, files[0]) << ": " << outcome.message << '\n';
+    err_ << "warning: " << what() << ": " << outcome.message << '\n';
   }
   if (!bar_) {
     // Piped: a line per batch, or one every 100 files, never one per file.
@@ -309,6 +334,7 @@ void UploadOutput::session_done(const SessionReport& report) {
     if (!report.transport_error.empty()) r->set("error", report.transport_error);
     if (report.landing != nullptr) {
       r->set("uri", report.landing->uri);
+      r->set("uris", as_array(report.landing->uris));
       r->set("in_archive", report.landing->in_archive);
       r->set("as_requested", report.landing->as_requested);
       Poco::JSON::Array::Ptr messages = new Poco::JSON::Array;
@@ -337,8 +363,11 @@ void UploadOutput::session_done(const SessionReport& report) {
     return;
   }
   if (format_ == output::Format::kQuiet) {
-    if (report.landing != nullptr && !report.landing->uri.empty())
-      out_ << report.landing->uri << '\n';
+    if (report.landing != nullptr) {
+      for (const auto& uri : report.landing->uris) out_ << uri << '\n';
+      if (report.landing->uris.empty() && !report.landing->uri.empty())
+        out_ << report.landing->uri << '\n';
+    }
     return;
   }
   const std::string where =

@@ -63,6 +63,13 @@ std::string response_text(const http::TextResponse& r) {
   return "HTTP " + std::to_string(r.status) + (text.empty() ? "" : ": " + text);
 }
 
+// One place a session of the upload ended up in.
+struct Place {
+  std::string uri;
+  bool in_archive = false;
+  std::string status;  // "archived", or the prearchive row's status
+};
+
 struct Committer {
   http::Client& client;
   const Job& job;
@@ -133,38 +140,35 @@ struct Committer {
   }
 };
 
-// Where the session is now. Sessions of this upload still in the prearchive win over an
-// archived session of the same label (a --prearchive upload onto an existing label).
-void locate(http::Client& client, const Job& job, const std::vector<std::string>& prearchive_paths,
-            const std::string& archived_uri, Landing& landing) {
+// Where this upload's sessions are now: each session of it still in the prearchive (built, or
+// refused by the archiver), and the archived session of the label when something of this
+// upload was archived, or when nothing else is found. Sessions of this upload in the
+// prearchive win over an archived session of the same label (a --prearchive upload onto an
+// existing label). `archived_found` tells whether the archive listing had the label.
+std::vector<Place> locate(http::Client& client, const Job& job, const Committer& committer,
+                          bool archived_expected, bool& archived_found) {
   const auto& t = job.target;
-  auto rows = find_prearchive(client, t.project, t.session, study_uid_of(job));
-  for (const auto& path : prearchive_paths) {
+  std::vector<Place> places;
+  const auto rows = find_prearchive(client, t.project, t.session, study_uid_of(job));
+  for (const auto& path : committer.prearchive_paths) {
     for (const auto& row : rows) {
       if (row.url == path) {
-        landing.uri = row.url;
-        landing.in_archive = false;
-        landing.messages.push_back("in the prearchive (" + row.status + "): " + row.url);
-        return;
+        places.push_back({row.url, false, row.status});
+        break;
       }
     }
   }
-  if (auto archived = find_archived(client, t.project, t.session)) {
-    landing.uri = archived_uri.empty() ? archived->uri : archived_uri;
-    landing.in_archive = true;
-    landing.messages.push_back("archived: " + landing.uri);
-    return;
-  }
-  if (!rows.empty()) {
-    landing.uri = rows.front().url;
-    landing.in_archive = false;
-    landing.messages.push_back("in the prearchive (" + rows.front().status + "): " + landing.uri);
-    return;
-  }
-  landing.messages.push_back("session " + t.session +
-                             " was found neither in the archive nor in "
-                             "the prearchive of project " +
-                             t.project);
+  // A prearchive session of this upload that is listed no more was archived (or deleted).
+  if (places.size() < committer.prearchive_paths.size()) archived_expected = true;
+  const auto archived = find_archived(client, t.project, t.session);
+  archived_found = archived.has_value();
+  if (archived && (archived_expected || places.empty()))
+    places.insert(places.begin(),
+                  {committer.archived_uri.empty() ? archived->uri : committer.archived_uri, true,
+                   "archived"});
+  if (places.empty() && !rows.empty())
+    places.push_back({rows.front().url, false, rows.front().status});
+  return places;
 }
 
 }  // namespace
@@ -225,6 +229,7 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
   if (!job.settings.commit) {
     // --no-commit: no request; say where the data waits and who finishes it.
     for (const auto& path : paths) {
+      landing.uris.push_back(path);
       switch (kind_of(path)) {
         case UriKind::kDirectArchive:
           landing.uri = path;
@@ -274,6 +279,14 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
       if (row.status == "RECEIVING" && (uid.empty() || row.study_uid == uid))
         work.push_back(row.url);
   }
+  // Sessions that archive by themselves first: when one upload made several (several studies
+  // under one label, §3.5), the others merge into the session those created.
+  std::stable_partition(work.begin(), work.end(), [](const std::string& path) {
+    return kind_of(path) != UriKind::kPrearchive;
+  });
+  const bool archived_by_upload =
+      std::any_of(work.begin(), work.end(),
+                  [](const std::string& path) { return kind_of(path) != UriKind::kPrearchive; });
   for (const auto& path : work) {
     switch (kind_of(path)) {
       case UriKind::kDirectArchive:
@@ -281,6 +294,12 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
         break;
       case UriKind::kPrearchive:
         if (plan.archive_after) {
+          committer.archive_from_prearchive(path);
+        } else if (want_archive && archived_by_upload) {
+          // Another study of this same upload took the label in the archive first, so XNAT
+          // filed this one in the prearchive (§3.11, §11.3). --allow-multi-study asked for one
+          // session: it is archived into that label with --overwrite, where XNAT decides the
+          // merge (a different StudyInstanceUID needs delete, §3.8).
           committer.archive_from_prearchive(path);
         } else {
           if (want_archive) {
@@ -299,14 +318,37 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
     }
   }
 
-  locate(client, job, committer.prearchive_paths, committer.archived_uri, landing);
+  bool archived_found = false;
+  auto places = locate(client, job, committer, archived_by_upload, archived_found);
   // A real XNAT may archive asynchronously after it accepted the request; give it a moment.
-  for (int i = 0; i < 10 && committer.committed && !landing.in_archive; ++i) {
+  for (int i = 0; i < 10 && committer.committed && !archived_found; ++i) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    landing.messages.pop_back();
-    locate(client, job, committer.prearchive_paths, committer.archived_uri, landing);
+    places = locate(client, job, committer, archived_by_upload, archived_found);
   }
-  if (landing.in_archive != want_archive) {
+  if (places.empty()) {
+    landing.messages.push_back("session " + job.target.session +
+                               " was found neither in the archive nor in the prearchive of "
+                               "project " +
+                               job.target.project);
+  }
+  landing.in_archive = !places.empty();
+  if (paths.size() > 1) {
+    const bool merged = places.size() == 1 && places.front().in_archive;
+    landing.messages.push_back("the server filed this upload into " + std::to_string(paths.size()) +
+                               " sessions (one per study)" +
+                               (merged ? ", now merged into one" : ""));
+  }
+  for (const auto& place : places) {
+    landing.uris.push_back(place.uri);
+    landing.in_archive = landing.in_archive && place.in_archive;
+    landing.messages.push_back(place.in_archive
+                                   ? "archived: " + place.uri
+                                   : "in the prearchive (" + place.status + "): " + place.uri);
+  }
+  if (!places.empty()) landing.uri = places.front().uri;
+  const bool anywhere_else = std::any_of(
+      places.begin(), places.end(), [&](const Place& p) { return p.in_archive != want_archive; });
+  if (places.empty() || anywhere_else) {
     landing.as_requested = false;
     landing.messages.push_back(
         want_archive ? "the session is in the prearchive, not in the archive as asked"

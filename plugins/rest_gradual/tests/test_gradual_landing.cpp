@@ -38,8 +38,8 @@ bool session_listed(const TempDir& home, const std::string& url, const std::stri
 }  // namespace
 
 TEST_CASE(
-    "--gradual --overwrite onto an archived session: none refuses, append merges, "
-    "delete replaces",
+    "gradual upload onto an archived session: --overwrite none refuses, append merges, delete "
+    "replaces",
     "[cli][emulator]") {
   EmulatorFixture emulator(emulator_options({"--project", "P1"}));
   TempDir home, work;
@@ -111,7 +111,7 @@ TEST_CASE(
   CHECK(listed_rows(url, "/data/prearchive/projects/P1?format=json") == 0);
 }
 
-TEST_CASE("--resume with nothing left to send commits what an earlier run left receiving",
+TEST_CASE("resume with nothing left to send commits what an earlier run left receiving",
           "[cli][emulator]") {
   // A --no-commit run leaves the state of a run killed after its last acknowledged file and
   // before its commit: every file journaled, the session RECEIVING (XNAT's idle build is 300 s).
@@ -120,7 +120,7 @@ TEST_CASE("--resume with nothing left to send commits what an earlier run left r
   const std::string url = emulator.base_url();
   const fs::path dicom = generate(work, "dicom", 2, 10);
 
-  SECTION("direct-archive: archived and listed, verified") {
+  SECTION("direct-archive: archived and listed and verified") {
     const std::vector<std::string> args = {"session", "upload",    dicom.string(), "-P",
                                            "P1",      "-S",        "S1",           "-E",
                                            "LATE",    "--gradual", "-o",           "json"};
@@ -157,7 +157,7 @@ TEST_CASE("--resume with nothing left to send commits what an earlier run left r
     CHECK(of_type(records, "summary")[0]->getValue<int>("exit_code") == 0);
   }
 
-  SECTION("--prearchive: built to READY, not archived") {
+  SECTION("prearchive: built to READY and not archived") {
     const std::vector<std::string> args = {"session", "upload",    dicom.string(), "-P",
                                            "P1",      "-S",        "S1",           "-E",
                                            "STAGED",  "--gradual", "--prearchive", "--no-commit"};

@@ -82,8 +82,8 @@ Shown shown(const std::string& transcript, const std::string& summary_start) {
 }  // namespace
 
 TEST_CASE(
-    "on a terminal the bar is redrawn in place, fits the width and ends its line; piped, "
-    "a line per 100 files",
+    "on a terminal the bar is redrawn in place and fits the width and ends its line, and piped "
+    "there is a line per 100 files",
     "[cli][emulator][tty]") {
   // A little latency so the upload lasts long enough for the bar to be drawn more than once;
   // nothing below depends on how often it was.

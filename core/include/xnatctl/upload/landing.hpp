@@ -36,7 +36,10 @@ LandingPlan prepare_landing(http::Client& client, Job& job);
 
 struct Landing {
   std::string uri;  // where the session is now (archive or prearchive URI), "" if unknown
-  bool in_archive = false;
+  // Every place the upload's sessions are, `uri` first: one import request holding several
+  // studies makes one session per study (§3.5), each committed and reported.
+  std::vector<std::string> uris;
+  bool in_archive = false;            // every one of them is archived
   bool as_requested = true;           // false: it is not where the user asked
   std::vector<std::string> messages;  // one line each, for the summary
 };
