@@ -78,6 +78,9 @@ struct Committer {
   bool committed = false;                     // a request that archives returned success
   std::string archived_uri;                   // what that request answered
   std::vector<std::string> prearchive_paths;  // sessions of this upload seen in the prearchive
+  // StudyInstanceUIDs of direct-archive sessions XNAT failed to archive: it moves them into the
+  // prearchive as ERROR or CONFLICT (§3.11), where locate() looks for them.
+  std::vector<std::string> failed_direct_uids;
 
   void archive_direct(const std::string& path) {
     // POST /xapi/direct-archive/P/UID/label archives the session now (§3.11).
@@ -95,6 +98,9 @@ struct Committer {
     if (r.status == 404) return;  // no longer receiving: built by XNAT already; located below
     // On failure XNAT moves the files to the prearchive (ERROR, or CONFLICT when the label
     // exists); the location check below finds them there.
+    // /xapi/direct-archive/P/UID/label
+    const auto uid_start = path.find('/', std::string("/xapi/direct-archive/").size()) + 1;
+    failed_direct_uids.push_back(path.substr(uid_start, path.rfind('/') - uid_start));
     landing.messages.push_back("XNAT could not archive the direct-archive session (" +
                                response_text(r) + ")");
   }
@@ -160,6 +166,15 @@ std::vector<Place> locate(http::Client& client, const Job& job, const Committer&
   }
   // A prearchive session of this upload that is listed no more was archived (or deleted).
   if (places.size() < committer.prearchive_paths.size()) archived_expected = true;
+  for (const auto& row : rows) {
+    const bool failed = row.status == "CONFLICT" || row.status == "ERROR";
+    const bool listed =
+        std::any_of(places.begin(), places.end(), [&](const Place& p) { return p.uri == row.url; });
+    if (failed && !listed &&
+        std::find(committer.failed_direct_uids.begin(), committer.failed_direct_uids.end(),
+                  row.study_uid) != committer.failed_direct_uids.end())
+      places.push_back({row.url, false, row.status});
+  }
   const auto archived = find_archived(client, t.project, t.session);
   archived_found = archived.has_value();
   if (archived && (archived_expected || places.empty()))
@@ -183,7 +198,7 @@ Landing land_earlier(http::Client& client, const Job& job) {
       plan.session_exists = true;
       for (const auto& row :
            find_prearchive(client, job.target.project, job.target.session, study_uid_of(job)))
-        if (row.status == "RECEIVING") plan.archive_after = true;
+        if (row.status == "RECEIVING" || row.status == "READY") plan.archive_after = true;
       if (plan.archive_after) earlier.settings.destination = Destination::kPrearchive;
     }
   }
@@ -237,10 +252,16 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
               "receiving in the archive (direct-archive): " + path +
               "; with --no-commit XNAT archives it once it has been idle (5 minutes by default)");
           break;
-        case UriKind::kPrearchive:
+        case UriKind::kPrearchive: {
           landing.uri = path;
-          landing.messages.push_back("in the prearchive (RECEIVING): " + path +
-                                     "; with --no-commit XNAT builds it once it has been idle");
+          // RECEIVING, or READY when the import built it (DICOM-zip with a dest, §3.5).
+          std::string status = "RECEIVING";
+          for (const auto& row : find_prearchive(client, job.target.project, job.target.session))
+            if (row.url == path) status = row.status;
+          landing.messages.push_back(
+              "in the prearchive (" + status + "): " + path +
+              (status == "RECEIVING" ? "; with --no-commit XNAT builds it once it has been idle"
+                                     : ""));
           if (want_archive) {
             landing.as_requested = false;
             landing.messages.push_back(
@@ -251,6 +272,7 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
                     : "XNAT put the session in the prearchive, not in the archive as asked");
           }
           break;
+        }
         case UriKind::kArchive:
           landing.uri = path;
           landing.in_archive = true;
@@ -275,8 +297,11 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
       if (auto direct = find_direct_archive(client, job.target.project, uid, job.target.session))
         work.push_back(*direct);
     }
+    // A merge that waits to be archived may have been built already (DICOM-zip with a dest
+    // builds, §3.5).
     for (const auto& row : find_prearchive(client, job.target.project, job.target.session, uid))
-      if (row.status == "RECEIVING" && (uid.empty() || row.study_uid == uid))
+      if ((row.status == "RECEIVING" || (plan.archive_after && row.status == "READY")) &&
+          (uid.empty() || row.study_uid == uid))
         work.push_back(row.url);
   }
   // Sessions that archive by themselves first: when one upload made several (several studies
