@@ -267,10 +267,10 @@ int run_upload(UploadCommand command, const Invocation& inv, PluginCatalog& cata
           if (reports.back().landing != nullptr && !reports.back().landing->as_requested)
             misplaced = true;
           if (reports.back().verify != nullptr && !reports.back().verify->ok()) unverified = true;
-          // Forgotten once the session is where it was asked to go: a failed commit is retried
-          // by the next --resume.
-          if (reports.back().landing == nullptr || reports.back().landing->as_requested)
-            journal->complete(key);
+          // Forgotten once the session is where it was asked to go: a failed commit, or
+          // --no-commit again, is finished by the next --resume.
+          const upload::Landing* landing = reports.back().landing;
+          if (!rest || (landing != nullptr && landing->as_requested)) journal->complete(key);
           continue;
         }
       } else if (!acknowledged.empty()) {

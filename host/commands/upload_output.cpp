@@ -214,7 +214,6 @@ void UploadOutput::begin(const upload::Job&) {
   start_ = Clock::now();
   reported_files_ = 0;
   next_milestone_ = kMilestone;
-  bar_drawn_ = false;
 }
 
 void UploadOutput::reported(const upload::Job& job, const std::vector<std::size_t>& files,
@@ -294,7 +293,6 @@ void UploadOutput::draw_bar(const upload::Tally& tally, bool force) {
               progress_text(reported_files_, tally, rate(tally.bytes_sent, seconds), eta, columns),
               columns);
   bar_visible_ = true;
-  bar_drawn_ = true;
 }
 
 void UploadOutput::clear_bar() {
@@ -305,11 +303,12 @@ void UploadOutput::clear_bar() {
 
 void UploadOutput::session_done(const SessionReport& report) {
   std::lock_guard lock(mutex_);
-  if (bar_ && bar_drawn_) {
-    // The bar's last state stays on the screen, on a line of its own above the summary.
+  if (bar_ && report.tally.files > 0) {
+    // The bar's last state stays on the screen, on a line of its own above the summary (drawn
+    // here even when the upload was over before the first redraw was due).
     draw_bar(report.tally, true);
     err_ << '\n' << std::flush;
-    bar_visible_ = bar_drawn_ = false;
+    bar_visible_ = false;
   }
   clear_bar();
   const upload::Job& job = *report.job;

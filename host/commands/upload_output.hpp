@@ -68,7 +68,6 @@ class UploadOutput final : public upload::RunListener {
   std::chrono::steady_clock::time_point start_, last_draw_;
   std::size_t reported_files_ = 0, next_milestone_ = 100;
   bool bar_visible_ = false;
-  bool bar_drawn_ = false;  // this session's bar was drawn at least once
 };
 
 // "1.2 MB", "3.4 GB" (decimal units, as network rates are quoted).
