@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "landing_internal.hpp"
@@ -242,7 +243,9 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
   const auto paths = session_paths(client, outcomes);
 
   if (!job.settings.commit) {
-    // --no-commit: no request; say where the data waits and who finishes it.
+    // --no-commit: no request that changes anything; say where the data waits and who
+    // finishes it.
+    std::optional<std::vector<PrearchiveRow>> rows;  // listed once, when needed
     for (const auto& path : paths) {
       landing.uris.push_back(path);
       switch (kind_of(path)) {
@@ -255,8 +258,9 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
         case UriKind::kPrearchive: {
           landing.uri = path;
           // RECEIVING, or READY when the import built it (DICOM-zip with a dest, §3.5).
+          if (!rows) rows = find_prearchive(client, job.target.project, job.target.session);
           std::string status = "RECEIVING";
-          for (const auto& row : find_prearchive(client, job.target.project, job.target.session))
+          for (const auto& row : *rows)
             if (row.url == path) status = row.status;
           landing.messages.push_back(
               "in the prearchive (" + status + "): " + path +
@@ -309,9 +313,9 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
   std::stable_partition(work.begin(), work.end(), [](const std::string& path) {
     return kind_of(path) != UriKind::kPrearchive;
   });
-  const bool archived_by_upload =
-      std::any_of(work.begin(), work.end(),
-                  [](const std::string& path) { return kind_of(path) != UriKind::kPrearchive; });
+  const bool archived_by_upload = std::any_of(work.begin(), work.end(), [](const std::string& p) {
+    return kind_of(p) == UriKind::kDirectArchive || kind_of(p) == UriKind::kArchive;
+  });
   for (const auto& path : work) {
     switch (kind_of(path)) {
       case UriKind::kDirectArchive:
