@@ -11,6 +11,7 @@ packages=(
   orthanc dicom3tools python3-pydicom python3-nibabel curl openssl
   strace  # tests count how often a file is opened (and the connections a run opens)
   zip  # tests build pre-built .zip sources
+  bsdutils  # script(1): the progress-bar test runs xnatctl on a pseudo-terminal
   # an HTTP proxy for the network tests (plain HTTP, CONNECT, Basic credentials)
   tinyproxy
 )

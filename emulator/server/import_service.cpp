@@ -94,7 +94,14 @@ class ImportRun {
     options_.visit = p.get_or("VISIT", "");
     options_.protocol = p.get_or("SUBTYPE", "");
     options_.timezone = p.get_or("TIMEZONE", "");
-    commit_ = p.get_or("action", "") == "commit" || p.has("dest");
+    // action=commit (explicit, or implied by dest) is DICOM-zip's (§3.1, §3.5). A
+    // gradual-DICOM request stores one object and never builds or archives anything, so its
+    // `overwrite` has no effect (§11.2: overwrite acts only when something archives during the
+    // request); the merge is decided by whoever archives the session later: the archive
+    // service's own overwrite, a commit, or the idle builder with the project's code. The
+    // reference does not say this for gradual-DICOM in so many words; it follows from §3.4
+    // describing no commit step and from GradualDicomImporter reading neither parameter.
+    commit_ = handler_ == "DICOM-zip" && (p.get_or("action", "") == "commit" || p.has("dest"));
     // action=commit implies Ignore-Unparsable unless given (§3.1).
     ignore_unparsable_ = p.has("Ignore-Unparsable") ? p.is_true("Ignore-Unparsable") : commit_;
     // overwrite on the import service (§11.1): absent = no merge; any value = append;

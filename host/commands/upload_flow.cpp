@@ -126,6 +126,44 @@ bool kept_whole_archive(const upload::Discovery& d) {
   return d.kind == upload::SourceKind::kArchive && d.skipped.empty();
 }
 
+// --resume found nothing left to send: the earlier run may have been killed after its last
+// file was acknowledged and before its commit, so the session is finished now (REST), and
+// verified with --verify, as if this run had sent the files.
+SessionReport finish_earlier(const Job& whole, bool rest, HostServices& services, UploadOutput& out,
+                             std::vector<std::unique_ptr<upload::Landing>>& landings,
+                             std::vector<std::unique_ptr<upload::VerifyReport>>& verifies) {
+  SessionReport report;
+  report.job = &whole;
+  report.sent_earlier = whole.files.size();
+  const std::string head = "session " + whole.target.session + ": all " +
+                           std::to_string(whole.files.size()) +
+                           " files were sent by an earlier run; nothing left to send";
+  if (!rest) {
+    out.notice(head);
+    out.session_done(report);
+    return report;
+  }
+  if (!whole.settings.commit) {
+    out.notice(head + "; --no-commit: its session is left as it is");
+    out.session_done(report);
+    return report;
+  }
+  out.notice(head + "; finishing the session it left (commit" +
+             (whole.settings.verify ? ", verify)" : ")"));
+  landings.push_back(
+      std::make_unique<upload::Landing>(upload::land_earlier(services.client(), whole)));
+  report.landing = landings.back().get();
+  if (whole.settings.verify) {
+    upload::VerifyOptions options;
+    options.extra_is_failure = false;  // an earlier upload may have merged into the session
+    verifies.push_back(
+        std::make_unique<upload::VerifyReport>(upload::verify(services.client(), whole, options)));
+    report.verify = verifies.back().get();
+  }
+  out.session_done(report);
+  return report;
+}
+
 }  // namespace
 
 int run_upload(UploadCommand command, const Invocation& inv, PluginCatalog& catalog,
@@ -202,6 +240,7 @@ int run_upload(UploadCommand command, const Invocation& inv, PluginCatalog& cata
     journal = std::make_unique<upload::Journal>(upload::Journal::default_path());
 
   std::vector<SessionReport> reports;
+  std::vector<std::unique_ptr<Job>> earlier_jobs;  // reported by --resume with nothing to send
   std::vector<std::unique_ptr<upload::Landing>> landings;
   std::vector<std::unique_ptr<upload::VerifyReport>> verifies;
   bool cancelled = false, failed_whole = false, misplaced = false, unverified = false;
@@ -214,6 +253,7 @@ int run_upload(UploadCommand command, const Invocation& inv, PluginCatalog& cata
     if (journal) {
       const auto acknowledged = journal->acknowledged(key);
       if (job.settings.resume) {
+        auto whole = std::make_unique<Job>(job);  // what an earlier run sent, if it sent all
         const std::size_t dropped = drop_acknowledged(job, acknowledged);
         if (dropped > 0) {
           job.whole_source = false;
@@ -221,9 +261,16 @@ int run_upload(UploadCommand command, const Invocation& inv, PluginCatalog& cata
                      " files were acknowledged by an earlier run and are not sent again");
         }
         if (job.files.empty()) {
-          out.notice("session " + job.target.session +
-                     ": every file was already sent by an earlier run; nothing to do");
-          journal->complete(key);
+          earlier_jobs.push_back(std::move(whole));
+          reports.push_back(
+              finish_earlier(*earlier_jobs.back(), rest, services, out, landings, verifies));
+          if (reports.back().landing != nullptr && !reports.back().landing->as_requested)
+            misplaced = true;
+          if (reports.back().verify != nullptr && !reports.back().verify->ok()) unverified = true;
+          // Forgotten once the session is where it was asked to go: a failed commit, or
+          // --no-commit again, is finished by the next --resume.
+          const upload::Landing* landing = reports.back().landing;
+          if (!rest || (landing != nullptr && landing->as_requested)) journal->complete(key);
           continue;
         }
       } else if (!acknowledged.empty()) {
@@ -278,7 +325,12 @@ int run_upload(UploadCommand command, const Invocation& inv, PluginCatalog& cata
         if (!report.verify->ok()) unverified = true;
       }
     }
-    if (journal && report.tally.stored == report.tally.files) journal->complete(key);
+    // Forgotten once every file is stored and, for REST, the session was committed where it
+    // was asked to go. A --no-commit run (or a failed commit) keeps it, so that --resume, with
+    // nothing left to send, commits the session then.
+    const bool landed =
+        !rest || (job.settings.commit && report.landing != nullptr && report.landing->as_requested);
+    if (journal && report.tally.stored == report.tally.files && landed) journal->complete(key);
     out.session_done(report);
     reports.push_back(report);
     if (cancelled) break;

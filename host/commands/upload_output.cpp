@@ -2,8 +2,10 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -39,6 +41,71 @@ std::string duration(double seconds) {
 
 std::string rate(std::uint64_t bytes, double seconds) {
   return seconds > 0 ? human_bytes(static_cast<std::uint64_t>(bytes / seconds)) + "/s" : "-";
+}
+
+// Columns of the terminal stderr writes to: its window size, else $COLUMNS (a terminal that
+// reports no size), else 80. Asked at every redraw, so a resized window is honoured.
+std::size_t terminal_columns() {
+  struct winsize ws {};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    const long n = std::strtol(columns, nullptr, 10);
+    if (n > 0 && n < 10000) return static_cast<std::size_t>(n);
+  }
+  return 80;
+}
+
+// One status line that fits `columns`: "\r", the text cut to columns - 1 (writing into the last
+// column makes some terminals wrap), and erase-to-end-of-line for what a longer line left.
+void status_line(std::ostream& err, std::string text, std::size_t columns) {
+  if (columns > 1 && text.size() > columns - 1) text.resize(columns - 1);
+  err << '\r' << text << "\033[K" << std::flush;
+}
+
+// The progress line for `columns`: "[####....] files  bytes  rate  ETA", dropping the ETA,
+// then the rate, then the bar itself where the terminal is too narrow for them.
+std::string progress_text(std::size_t files_done, const upload::Tally& tally,
+                          const std::string& speed, const std::string& eta, std::size_t columns) {
+  constexpr std::size_t kBar = 24, kMinBar = 8;
+  const std::string counts = std::to_string(files_done) + "/" + std::to_string(tally.files) +
+                             " files  " + human_bytes(tally.bytes_sent) + "/" +
+                             human_bytes(tally.bytes);
+  // The bar's width is reckoned with the counts at their widest (all done), so it does not
+  // shrink as the numbers grow.
+  const std::size_t widest = std::max(counts.size(), std::to_string(tally.files).size() * 2 + 10 +
+                                                         human_bytes(tally.bytes).size() * 2);
+  const std::size_t room = columns > 1 ? columns - 1 : 0;
+  for (const std::string& tail :
+       {counts + "  " + speed + "  ETA " + eta, counts + "  " + speed, counts}) {
+    const std::size_t reckoned = tail.size() - counts.size() + widest;
+    if (reckoned + 3 + kMinBar > room) continue;  // "[" bar "] " tail
+    const std::size_t width = std::min(kBar, room - reckoned - 3);
+    const double fraction =
+        tally.bytes > 0 ? static_cast<double>(tally.bytes_sent) / static_cast<double>(tally.bytes)
+                        : 0;
+    const auto filled = static_cast<std::size_t>(std::min(1.0, fraction) * width);
+    return "[" + std::string(filled, '#') + std::string(width - filled, '.') + "] " + tail;
+  }
+  return counts;  // status_line() cuts it if even that is too wide
+}
+
+std::vector<std::string> uri_lines(const std::string& uris) {
+  std::vector<std::string> lines;
+  std::size_t pos = 0;
+  while (pos <= uris.size()) {
+    std::size_t end = uris.find('\n', pos);
+    if (end == std::string::npos) end = uris.size();
+    if (end > pos) lines.push_back(uris.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  if (lines.empty()) lines.push_back(uris);
+  return lines;
+}
+
+Poco::JSON::Array::Ptr as_array(const std::vector<std::string>& items) {
+  Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+  for (const auto& i : items) array->add(i);
+  return array;
 }
 
 std::string attr(const upload::JobFile& file, const char* keyword) {
@@ -101,7 +168,8 @@ void UploadOutput::discovering(std::size_t examined) {
   const auto now = Clock::now();
   if (now - last_draw_ < kRedraw) return;
   last_draw_ = now;
-  err_ << "\rscanning: " << examined << " files examined" << std::flush;
+  status_line(err_, "scanning: " + std::to_string(examined) + " files examined",
+              terminal_columns());
   bar_visible_ = true;
 }
 
@@ -168,25 +236,31 @@ void UploadOutput::reported(const upload::Job& job, const std::vector<std::size_
     r->set("outcome", upload::to_string(outcome.outcome));
     r->set("status", outcome.protocol_status);
     r->set("attempts", outcome.attempts);
-    if (!outcome.uri.empty()) r->set("uri", outcome.uri);
+    if (!outcome.uri.empty()) {
+      // Several sessions from one request come one per line: the first as "uri", all in "uris".
+      const auto lines = uri_lines(outcome.uri);
+      r->set("uri", lines.front());
+      if (lines.size() > 1) r->set("uris", as_array(lines));
+    }
     if (!outcome.message.empty()) r->set("message", outcome.message);
     write_line(out_, r);
     return;
   }
   if (format_ == output::Format::kQuiet) return;
+  const auto what = [&] {
+    return files.size() == 1 ? file_path(job, files[0])
+                             : "a batch of " + std::to_string(files.size()) + " files (" +
+                                   file_path(job, files[0]) + ", ...)";
+  };
   if (outcome.outcome != upload::Outcome::kStored &&
       outcome.outcome != upload::Outcome::kNotAttempted) {
     clear_bar();
-    const std::string what = files.size() == 1
-                                 ? file_path(job, files[0])
-                                 : "a batch of " + std::to_string(files.size()) + " files (" +
-                                       file_path(job, files[0]) + ", ...)";
-    err_ << upload::to_string(outcome.outcome) << ": " << what
+    err_ << upload::to_string(outcome.outcome) << ": " << what()
          << (outcome.message.empty() ? "" : ": " + outcome.message) << '\n';
   } else if (outcome.outcome == upload::Outcome::kStored && !outcome.message.empty() &&
              verbosity_ >= 0) {
     clear_bar();
-    err_ << "warning: " << file_path(job, files[0]) << ": " << outcome.message << '\n';
+    err_ << "warning: " << what() << ": " << outcome.message << '\n';
   }
   if (!bar_) {
     // Piped: a line per batch, or one every 100 files, never one per file.
@@ -212,15 +286,12 @@ void UploadOutput::draw_bar(const upload::Tally& tally, bool force) {
   const double fraction =
       tally.bytes > 0 ? static_cast<double>(tally.bytes_sent) / static_cast<double>(tally.bytes)
                       : 0;
-  constexpr int kWidth = 24;
-  const int filled = static_cast<int>(std::min(1.0, fraction) * kWidth);
-  std::string bar(static_cast<std::size_t>(filled), '#');
-  bar.resize(kWidth, '.');
   std::string eta = "-";
   if (fraction > 0.01 && fraction < 1) eta = duration(seconds / fraction - seconds);
-  err_ << "\r[" << bar << "] " << reported_files_ << "/" << tally.files << " files  "
-       << human_bytes(tally.bytes_sent) << "/" << human_bytes(tally.bytes) << "  "
-       << rate(tally.bytes_sent, seconds) << "  ETA " << eta << "   " << std::flush;
+  const std::size_t columns = terminal_columns();
+  status_line(err_,
+              progress_text(reported_files_, tally, rate(tally.bytes_sent, seconds), eta, columns),
+              columns);
   bar_visible_ = true;
 }
 
@@ -232,6 +303,13 @@ void UploadOutput::clear_bar() {
 
 void UploadOutput::session_done(const SessionReport& report) {
   std::lock_guard lock(mutex_);
+  if (bar_ && report.tally.files > 0) {
+    // The bar's last state stays on the screen, on a line of its own above the summary (drawn
+    // here even when the upload was over before the first redraw was due).
+    draw_bar(report.tally, true);
+    err_ << '\n' << std::flush;
+    bar_visible_ = false;
+  }
   clear_bar();
   const upload::Job& job = *report.job;
   const upload::Tally& t = report.tally;
@@ -251,9 +329,11 @@ void UploadOutput::session_done(const SessionReport& report) {
     r->set("bytes", t.bytes);
     r->set("bytes_stored", t.bytes_stored);
     r->set("seconds", report.seconds);
+    if (report.sent_earlier > 0) r->set("sent_earlier", report.sent_earlier);
     if (!report.transport_error.empty()) r->set("error", report.transport_error);
     if (report.landing != nullptr) {
       r->set("uri", report.landing->uri);
+      r->set("uris", as_array(report.landing->uris));
       r->set("in_archive", report.landing->in_archive);
       r->set("as_requested", report.landing->as_requested);
       Poco::JSON::Array::Ptr messages = new Poco::JSON::Array;
@@ -282,17 +362,24 @@ void UploadOutput::session_done(const SessionReport& report) {
     return;
   }
   if (format_ == output::Format::kQuiet) {
-    if (report.landing != nullptr && !report.landing->uri.empty())
-      out_ << report.landing->uri << '\n';
+    if (report.landing != nullptr) {
+      for (const auto& uri : report.landing->uris) out_ << uri << '\n';
+      if (report.landing->uris.empty() && !report.landing->uri.empty())
+        out_ << report.landing->uri << '\n';
+    }
     return;
   }
   const std::string where =
       job.target.project.empty()
           ? job.target.server_url
           : job.target.project + "/" + job.target.subject + "/" + job.target.session;
-  out_ << "Session " << where << ": " << t.stored << " of " << t.files << " files stored ("
-       << human_bytes(t.bytes_stored) << ") in " << duration(report.seconds) << ", "
-       << rate(t.bytes_stored, report.seconds) << ", via " << job.transport << '\n';
+  if (report.sent_earlier > 0 && t.files == 0)
+    out_ << "Session " << where << ": nothing left to send (" << report.sent_earlier
+         << " files were sent by an earlier run), via " << job.transport << '\n';
+  else
+    out_ << "Session " << where << ": " << t.stored << " of " << t.files << " files stored ("
+         << human_bytes(t.bytes_stored) << ") in " << duration(report.seconds) << ", "
+         << rate(t.bytes_stored, report.seconds) << ", via " << job.transport << '\n';
   if (t.rejected > 0) out_ << "  rejected by the server: " << t.rejected << " files\n";
   if (t.retryable > 0) out_ << "  failed (retries ran out): " << t.retryable << " files\n";
   if (t.not_attempted > 0) out_ << "  not sent: " << t.not_attempted << " files\n";

@@ -24,6 +24,8 @@ struct SessionReport {
   const upload::Job* job = nullptr;
   upload::Tally tally;
   double seconds = 0;
+  // --resume with nothing left: the files an earlier run sent (tally is then empty).
+  std::size_t sent_earlier = 0;
   std::string transport_error;               // the transport failed as a whole: its one line
   const upload::Landing* landing = nullptr;  // REST: where the session went
   const upload::VerifyReport* verify = nullptr;

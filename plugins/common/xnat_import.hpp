@@ -110,8 +110,10 @@ inline xc::Result result_of(const xc_http_response& response, std::string_view b
   if (response.status == 200) {
     const std::vector<std::string> uris = response_uris(body);
     if (!uris.empty()) {
+      // Every session the request made, one per line (a DICOM-zip body holding several
+      // studies makes one session per study, §3.5): the host commits and reports each.
       r.outcome = XC_OK;
-      r.uri = uris.front();
+      for (const std::string& u : uris) r.uri += (r.uri.empty() ? "" : "\n") + u;
       return r;
     }
     r.outcome = XC_FATAL;

@@ -14,6 +14,7 @@
 #include "upload_test_support.hpp"
 #include "xnatctl/auth/jsession.hpp"
 #include "xnatctl/http/client.hpp"
+#include "xnatctl/test_support/child_process.hpp"
 #include "xnatctl/test_support/emulator_fixture.hpp"
 #include "xnatctl/upload/byte_source.hpp"
 #include "xnatctl/upload/discovery.hpp"
@@ -134,5 +135,21 @@ inline std::string joined(const std::vector<std::string>& lines) {
   for (const auto& l : lines) out += l + "\n";
   return out;
 }
+
+#ifdef XNATCTL_BINARY
+// The real xnatctl with a temp HOME (its own journal and config) against `url` as admin.
+inline test_support::RunResult run_xnatctl(const fs::path& home, const std::string& url,
+                                           const std::vector<std::string>& args) {
+  test_support::ChildOptions options;
+  for (const char* name : {"XNAT_TOKEN", "XNAT_PROFILE", "XNAT_VERIFY_SSL", "XNAT_TIMEOUT",
+                           "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"})
+    options.extra_env[name] = "";
+  options.extra_env["HOME"] = home.string();
+  options.extra_env["XNAT_URL"] = url;
+  options.extra_env["XNAT_USER"] = "admin";
+  options.extra_env["XNAT_PASS"] = "admin";
+  return test_support::run_process(XNATCTL_BINARY, args, std::chrono::seconds(60), options);
+}
+#endif
 
 }  // namespace landing_test

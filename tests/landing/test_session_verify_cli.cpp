@@ -3,29 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include "landing_test_support.hpp"
-#include "xnatctl/test_support/child_process.hpp"
 
 #ifdef XNATCTL_BINARY
 
 using namespace landing_test;
 using Catch::Contains;
-
-namespace {
-
-test_support::RunResult run_xnatctl(const fs::path& home, const std::string& url,
-                                    const std::vector<std::string>& args) {
-  test_support::ChildOptions options;
-  for (const char* name : {"XNAT_TOKEN", "XNAT_PROFILE", "XNAT_VERIFY_SSL", "XNAT_TIMEOUT",
-                           "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"})
-    options.extra_env[name] = "";
-  options.extra_env["HOME"] = home.string();
-  options.extra_env["XNAT_URL"] = url;
-  options.extra_env["XNAT_USER"] = "admin";
-  options.extra_env["XNAT_PASS"] = "admin";
-  return test_support::run_process(XNATCTL_BINARY, args, std::chrono::seconds(60), options);
-}
-
-}  // namespace
 
 TEST_CASE("session verify: passes, then names a file removed on the server", "[landing][cli]") {
   test_support::EmulatorFixture emu(emulator_options());

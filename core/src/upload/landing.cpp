@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "landing_internal.hpp"
@@ -63,6 +64,13 @@ std::string response_text(const http::TextResponse& r) {
   return "HTTP " + std::to_string(r.status) + (text.empty() ? "" : ": " + text);
 }
 
+// One place a session of the upload ended up in.
+struct Place {
+  std::string uri;
+  bool in_archive = false;
+  std::string status;  // "archived", or the prearchive row's status
+};
+
 struct Committer {
   http::Client& client;
   const Job& job;
@@ -71,6 +79,9 @@ struct Committer {
   bool committed = false;                     // a request that archives returned success
   std::string archived_uri;                   // what that request answered
   std::vector<std::string> prearchive_paths;  // sessions of this upload seen in the prearchive
+  // StudyInstanceUIDs of direct-archive sessions XNAT failed to archive: it moves them into the
+  // prearchive as ERROR or CONFLICT (§3.11), where locate() looks for them.
+  std::vector<std::string> failed_direct_uids;
 
   void archive_direct(const std::string& path) {
     // POST /xapi/direct-archive/P/UID/label archives the session now (§3.11).
@@ -88,6 +99,9 @@ struct Committer {
     if (r.status == 404) return;  // no longer receiving: built by XNAT already; located below
     // On failure XNAT moves the files to the prearchive (ERROR, or CONFLICT when the label
     // exists); the location check below finds them there.
+    // /xapi/direct-archive/P/UID/label
+    const auto uid_start = path.find('/', std::string("/xapi/direct-archive/").size()) + 1;
+    failed_direct_uids.push_back(path.substr(uid_start, path.rfind('/') - uid_start));
     landing.messages.push_back("XNAT could not archive the direct-archive session (" +
                                response_text(r) + ")");
   }
@@ -133,41 +147,64 @@ struct Committer {
   }
 };
 
-// Where the session is now. Sessions of this upload still in the prearchive win over an
-// archived session of the same label (a --prearchive upload onto an existing label).
-void locate(http::Client& client, const Job& job, const std::vector<std::string>& prearchive_paths,
-            const std::string& archived_uri, Landing& landing) {
+// Where this upload's sessions are now: each session of it still in the prearchive (built, or
+// refused by the archiver), and the archived session of the label when something of this
+// upload was archived, or when nothing else is found. Sessions of this upload in the
+// prearchive win over an archived session of the same label (a --prearchive upload onto an
+// existing label). `archived_found` tells whether the archive listing had the label.
+std::vector<Place> locate(http::Client& client, const Job& job, const Committer& committer,
+                          bool archived_expected, bool& archived_found) {
   const auto& t = job.target;
-  auto rows = find_prearchive(client, t.project, t.session, study_uid_of(job));
-  for (const auto& path : prearchive_paths) {
+  std::vector<Place> places;
+  const auto rows = find_prearchive(client, t.project, t.session, study_uid_of(job));
+  for (const auto& path : committer.prearchive_paths) {
     for (const auto& row : rows) {
       if (row.url == path) {
-        landing.uri = row.url;
-        landing.in_archive = false;
-        landing.messages.push_back("in the prearchive (" + row.status + "): " + row.url);
-        return;
+        places.push_back({row.url, false, row.status});
+        break;
       }
     }
   }
-  if (auto archived = find_archived(client, t.project, t.session)) {
-    landing.uri = archived_uri.empty() ? archived->uri : archived_uri;
-    landing.in_archive = true;
-    landing.messages.push_back("archived: " + landing.uri);
-    return;
+  // A prearchive session of this upload that is listed no more was archived (or deleted).
+  if (places.size() < committer.prearchive_paths.size()) archived_expected = true;
+  for (const auto& row : rows) {
+    const bool failed = row.status == "CONFLICT" || row.status == "ERROR";
+    const bool listed =
+        std::any_of(places.begin(), places.end(), [&](const Place& p) { return p.uri == row.url; });
+    if (failed && !listed &&
+        std::find(committer.failed_direct_uids.begin(), committer.failed_direct_uids.end(),
+                  row.study_uid) != committer.failed_direct_uids.end())
+      places.push_back({row.url, false, row.status});
   }
-  if (!rows.empty()) {
-    landing.uri = rows.front().url;
-    landing.in_archive = false;
-    landing.messages.push_back("in the prearchive (" + rows.front().status + "): " + landing.uri);
-    return;
-  }
-  landing.messages.push_back("session " + t.session +
-                             " was found neither in the archive nor in "
-                             "the prearchive of project " +
-                             t.project);
+  const auto archived = find_archived(client, t.project, t.session);
+  archived_found = archived.has_value();
+  if (archived && (archived_expected || places.empty()))
+    places.insert(places.begin(),
+                  {committer.archived_uri.empty() ? archived->uri : committer.archived_uri, true,
+                   "archived"});
+  if (places.empty() && !rows.empty())
+    places.push_back({rows.front().url, false, rows.front().status});
+  return places;
 }
 
 }  // namespace
+
+Landing land_earlier(http::Client& client, const Job& job) {
+  Job earlier = job;
+  LandingPlan plan;
+  if (earlier.settings.destination == Destination::kArchive) {
+    // The earlier run was sent to the prearchive to be merged afterwards when the label
+    // already existed (prepare_landing); its session is then RECEIVING there.
+    if (find_archived(client, job.target.project, job.target.session)) {
+      plan.session_exists = true;
+      for (const auto& row :
+           find_prearchive(client, job.target.project, job.target.session, study_uid_of(job)))
+        if (row.status == "RECEIVING" || row.status == "READY") plan.archive_after = true;
+      if (plan.archive_after) earlier.settings.destination = Destination::kPrearchive;
+    }
+  }
+  return land(client, earlier, plan, {});
+}
 
 LandingPlan prepare_landing(http::Client& client, Job& job) {
   LandingPlan plan;
@@ -206,8 +243,11 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
   const auto paths = session_paths(client, outcomes);
 
   if (!job.settings.commit) {
-    // --no-commit: no request; say where the data waits and who finishes it.
+    // --no-commit: no request that changes anything; say where the data waits and who
+    // finishes it.
+    std::optional<std::vector<PrearchiveRow>> rows;  // listed once, when needed
     for (const auto& path : paths) {
+      landing.uris.push_back(path);
       switch (kind_of(path)) {
         case UriKind::kDirectArchive:
           landing.uri = path;
@@ -215,10 +255,17 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
               "receiving in the archive (direct-archive): " + path +
               "; with --no-commit XNAT archives it once it has been idle (5 minutes by default)");
           break;
-        case UriKind::kPrearchive:
+        case UriKind::kPrearchive: {
           landing.uri = path;
-          landing.messages.push_back("in the prearchive (RECEIVING): " + path +
-                                     "; with --no-commit XNAT builds it once it has been idle");
+          // RECEIVING, or READY when the import built it (DICOM-zip with a dest, §3.5).
+          if (!rows) rows = find_prearchive(client, job.target.project, job.target.session);
+          std::string status = "RECEIVING";
+          for (const auto& row : *rows)
+            if (row.url == path) status = row.status;
+          landing.messages.push_back(
+              "in the prearchive (" + status + "): " + path +
+              (status == "RECEIVING" ? "; with --no-commit XNAT builds it once it has been idle"
+                                     : ""));
           if (want_archive) {
             landing.as_requested = false;
             landing.messages.push_back(
@@ -229,6 +276,7 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
                     : "XNAT put the session in the prearchive, not in the archive as asked");
           }
           break;
+        }
         case UriKind::kArchive:
           landing.uri = path;
           landing.in_archive = true;
@@ -245,12 +293,29 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
   Committer committer{client, job, plan, landing, false, {}, {}};
   std::vector<std::string> work = paths;
   if (work.empty()) {
-    // Nothing new was acknowledged (e.g. --resume after every batch of an earlier run was
-    // sent): the earlier run's session may still wait in the prearchive to be finished.
-    for (const auto& row :
-         find_prearchive(client, job.target.project, job.target.session, study_uid_of(job)))
-      if (row.status == "RECEIVING") work.push_back(row.url);
+    // Nothing new was acknowledged (e.g. --resume after every file of an earlier run was
+    // sent): the earlier run's session may still be receiving, in the archive (direct-archive,
+    // not listed in the prearchive, §11.8) or in the prearchive, and wait to be finished.
+    const std::string uid = study_uid_of(job);
+    if (want_archive && !plan.archive_after) {
+      if (auto direct = find_direct_archive(client, job.target.project, uid, job.target.session))
+        work.push_back(*direct);
+    }
+    // A merge that waits to be archived may have been built already (DICOM-zip with a dest
+    // builds, §3.5).
+    for (const auto& row : find_prearchive(client, job.target.project, job.target.session, uid))
+      if ((row.status == "RECEIVING" || (plan.archive_after && row.status == "READY")) &&
+          (uid.empty() || row.study_uid == uid))
+        work.push_back(row.url);
   }
+  // Sessions that archive by themselves first: when one upload made several (several studies
+  // under one label, §3.5), the others merge into the session those created.
+  std::stable_partition(work.begin(), work.end(), [](const std::string& path) {
+    return kind_of(path) != UriKind::kPrearchive;
+  });
+  const bool archived_by_upload = std::any_of(work.begin(), work.end(), [](const std::string& p) {
+    return kind_of(p) == UriKind::kDirectArchive || kind_of(p) == UriKind::kArchive;
+  });
   for (const auto& path : work) {
     switch (kind_of(path)) {
       case UriKind::kDirectArchive:
@@ -258,6 +323,12 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
         break;
       case UriKind::kPrearchive:
         if (plan.archive_after) {
+          committer.archive_from_prearchive(path);
+        } else if (want_archive && archived_by_upload) {
+          // Another study of this same upload took the label in the archive first, so XNAT
+          // filed this one in the prearchive (§3.11, §11.3). --allow-multi-study asked for one
+          // session: it is archived into that label with --overwrite, where XNAT decides the
+          // merge (a different StudyInstanceUID needs delete, §3.8).
           committer.archive_from_prearchive(path);
         } else {
           if (want_archive) {
@@ -276,14 +347,37 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
     }
   }
 
-  locate(client, job, committer.prearchive_paths, committer.archived_uri, landing);
+  bool archived_found = false;
+  auto places = locate(client, job, committer, archived_by_upload, archived_found);
   // A real XNAT may archive asynchronously after it accepted the request; give it a moment.
-  for (int i = 0; i < 10 && committer.committed && !landing.in_archive; ++i) {
+  for (int i = 0; i < 10 && committer.committed && !archived_found; ++i) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    landing.messages.pop_back();
-    locate(client, job, committer.prearchive_paths, committer.archived_uri, landing);
+    places = locate(client, job, committer, archived_by_upload, archived_found);
   }
-  if (landing.in_archive != want_archive) {
+  if (places.empty()) {
+    landing.messages.push_back("session " + job.target.session +
+                               " was found neither in the archive nor in the prearchive of "
+                               "project " +
+                               job.target.project);
+  }
+  landing.in_archive = !places.empty();
+  if (paths.size() > 1) {
+    const bool merged = places.size() == 1 && places.front().in_archive;
+    landing.messages.push_back("the server filed this upload into " + std::to_string(paths.size()) +
+                               " sessions (one per study)" +
+                               (merged ? ", now merged into one" : ""));
+  }
+  for (const auto& place : places) {
+    landing.uris.push_back(place.uri);
+    landing.in_archive = landing.in_archive && place.in_archive;
+    landing.messages.push_back(place.in_archive
+                                   ? "archived: " + place.uri
+                                   : "in the prearchive (" + place.status + "): " + place.uri);
+  }
+  if (!places.empty()) landing.uri = places.front().uri;
+  const bool anywhere_else = std::any_of(
+      places.begin(), places.end(), [&](const Place& p) { return p.in_archive != want_archive; });
+  if (places.empty() || anywhere_else) {
     landing.as_requested = false;
     landing.messages.push_back(
         want_archive ? "the session is in the prearchive, not in the archive as asked"

@@ -38,6 +38,13 @@ std::vector<PrearchiveRow> find_prearchive(http::Client& client, const std::stri
                                            const std::string& label,
                                            const std::string& study_uid = {});
 
+// The direct-archive session of (project, StudyInstanceUID, label) while XNAT is still receiving
+// it: GET /xapi/direct-archive/P/UID/label answers it (§3.11), 404 once it is archived or moved
+// to the prearchive. Returns its path, the one a POST archives.
+std::optional<std::string> find_direct_archive(http::Client& client, const std::string& project,
+                                               const std::string& study_uid,
+                                               const std::string& label);
+
 // "/prearchive/projects/P/TS/F" or "/data/prearchive/..." (any server-returned form) as
 // "/data/prearchive/projects/P/TS/F"; other URIs unchanged.
 std::string with_data_prefix(const std::string& path);

@@ -112,6 +112,19 @@ std::vector<PrearchiveRow> find_prearchive(http::Client& client, const std::stri
   return same_study;
 }
 
+std::optional<std::string> find_direct_archive(http::Client& client, const std::string& project,
+                                               const std::string& study_uid,
+                                               const std::string& label) {
+  if (study_uid.empty()) return std::nullopt;
+  http::Request request;
+  request.path = "/xapi/direct-archive/" + xnat::encode_segment(project) + "/" +
+                 xnat::encode_segment(study_uid) + "/" + xnat::encode_segment(label);
+  auto response = client.fetch(request);
+  if (response.status == 404) return std::nullopt;
+  http::throw_for_status(response, "looking up the direct-archive session '" + label + "'");
+  return request.path;
+}
+
 std::string with_data_prefix(const std::string& path) {
   if (starts_with(path, "/prearchive/") || starts_with(path, "/archive/")) return "/data" + path;
   return path;

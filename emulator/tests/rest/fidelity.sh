@@ -89,6 +89,9 @@ SENT="$TESTDATA/MR_small.dcm"  # written by pydicom: DCMTK would re-write its ow
 areq POST "/data/services/import?import-handler=gradual-DICOM&PROJECT_ID=P1&SUBJECT_ID=S&EXPT_LABEL=RW&dest=/archive/projects/P1" \
   -H "Content-Type: application/dicom" --data-binary @"$SENT"
 expect_status 200 "§3.4 gradual import with --rewrite-header"
+# gradual-DICOM never commits during the request (§3.4, §11.2): archive it explicitly (§4.3).
+areq POST "$(tr -d '\r\n' <<<"$BODY")?action=commit&AA=true"
+expect_status 301 "§4.3 commit with AA=true archives the gradual session"
 areq GET "/data/projects/P1/experiments/RW/scans/1/resources/DICOM/files?format=json"
 ROW_URI=$(json "j['ResultSet']['Result'][0]['URI']")
 ROW_MD5=$(json "j['ResultSet']['Result'][0]['digest']")

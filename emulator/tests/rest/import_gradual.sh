@@ -94,6 +94,17 @@ expect_body_contains "Concurrent file sends of the same data is not supported." 
 wait "$SLOW" || true
 expect_eq "$(cat "$WORK/slow.code")" "200" "§11.5 the first send completes"
 
+# §3.4, §11.2: a gradual-DICOM request never builds or archives (commit is DICOM-zip's, §3.1),
+# so neither dest=/archive nor overwrite archives anything: the row waits, RECEIVING.
+post_dcm "$TESTDATA/MR_small.dcm" /GD1.dcm "PROJECT_ID=P1&SUBJECT_ID=S1&EXPT_LABEL=GD&dest=/archive/projects/P1&overwrite=delete"
+expect_status 200 "§3.4 gradual object with dest=/archive and overwrite accepted"
+expect_body_contains "/data/prearchive/projects/P1/" "§3.4.12 gradual answers the prearchive URI"
+areq GET /data/prearchive/projects/P1
+expect_eq "$(json "[r['status'] for r in j['ResultSet']['Result'] if r['name']=='GD'][0]")" "RECEIVING" \
+  "§11.2 gradual-DICOM with dest: not built during the request"
+areq GET "/data/projects/P1/experiments/GD?format=json"
+expect_status 404 "§11.2 gradual-DICOM with dest=/archive: nothing archived by the request"
+
 # §3.2: GET on the import service → 405.
 areq GET /data/services/import
 expect_status 405 "§3 import service is POST only"

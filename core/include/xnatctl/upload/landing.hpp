@@ -36,7 +36,10 @@ LandingPlan prepare_landing(http::Client& client, Job& job);
 
 struct Landing {
   std::string uri;  // where the session is now (archive or prearchive URI), "" if unknown
-  bool in_archive = false;
+  // Every place the upload's sessions are, `uri` first: one import request holding several
+  // studies makes one session per study (§3.5), each committed and reported.
+  std::vector<std::string> uris;
+  bool in_archive = false;            // every one of them is archived
   bool as_requested = true;           // false: it is not where the user asked
   std::vector<std::string> messages;  // one line each, for the summary
 };
@@ -44,6 +47,14 @@ struct Landing {
 // After the transport returned, with the results it reported (indexed like job.files).
 Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
              const std::vector<FileOutcome>& outcomes);
+
+// `--resume` with nothing left to send (every file of `job` was acknowledged by an earlier
+// run): that run may have been killed after its last file and before its commit, leaving the
+// session RECEIVING until XNAT's idle build. Finishes it as land() would have (direct-archive
+// POST, archive with --overwrite when the label existed, build for --prearchive) and says where
+// it is; a session already archived is only located. prepare_landing is not run: an existing
+// session is expected here, whatever --overwrite says.
+Landing land_earlier(http::Client& client, const Job& job);
 
 struct VerifyMismatch {
   std::string path;  // local path (relative_path), or "scan N/<name>" for an extra file
