@@ -53,13 +53,6 @@ xc::Result classify(const xc_http_response& response, std::string_view body) {
       (response.status == 429 ||
        (response.status == 400 && body.find("Concurrent file sends") != std::string_view::npos)))
     r.outcome = XC_RETRY;
-  if (r.outcome == XC_OK) {
-    const std::vector<std::string> uris = xnat_import::response_uris(body);
-    if (uris.size() > 1) {
-      r.message = "the server filed this batch into " + std::to_string(uris.size()) + " sessions:";
-      for (const std::string& u : uris) r.message += " " + u;
-    }
-  }
   return r;
 }
 

@@ -331,7 +331,10 @@ typedef struct xc_file_result {
   xc_status outcome;
   int32_t status;            /* the protocol's status: HTTP (200, 400) or DIMSE (0xB000); 0 = none */
   uint32_t attempts;         /* how many times it was sent (0 = never) */
-  const char* uri;           /* where the server says it went (import response URI), or NULL */
+  /* Where the server says it went (the import response's URI), or NULL. Since 1.1: one
+   * request that made several sessions (a batch spanning studies) gives one URI per line,
+   * in the server's order; the host commits and reports each. */
+  const char* uri;
   const char* message;       /* one line: the server's message, a warning's meaning, or NULL */
 } xc_file_result;
 
