@@ -185,6 +185,7 @@ ssize_t read_at_start(int fd, char* buffer, std::size_t n) {
 
 std::optional<DicomAttributes> probe_with_dcmtk_file(const std::filesystem::path& file,
                                                      std::string* why_not) {
+  ensure_dcmtk_initialised();
   CaptureScope capture;
   DcmFileFormat ff;
   // Stopping at PixelData means a 500 KB image costs only its header's bytes of I/O.
@@ -199,6 +200,7 @@ std::optional<DicomAttributes> probe_with_dcmtk_file(const std::filesystem::path
 
 std::optional<DicomAttributes> probe_with_dcmtk_buffer(const void* data, std::size_t size,
                                                        std::string* why_not) {
+  ensure_dcmtk_initialised();
   CaptureScope capture;
   DcmInputBufferStream stream;
   stream.setBuffer(data, static_cast<offile_off_t>(size));
@@ -219,7 +221,6 @@ std::optional<DicomAttributes> probe_with_dcmtk_buffer(const void* data, std::si
 }  // namespace
 
 std::optional<DicomAttributes> probe_file(const std::filesystem::path& file, std::string* why_not) {
-  ensure_dcmtk_initialised();
   // O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore the flag.
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
@@ -242,7 +243,6 @@ std::optional<DicomAttributes> probe_file(const std::filesystem::path& file, std
 std::optional<DicomAttributes> probe_open_file(int fd, std::uint64_t size,
                                                const std::filesystem::path& path,
                                                std::string* why_not) {
-  ensure_dcmtk_initialised();
   if (size == 0) {
     fail(why_not, "empty file");
     return std::nullopt;
@@ -272,7 +272,6 @@ std::optional<DicomAttributes> probe_open_file(int fd, std::uint64_t size,
 
 std::optional<DicomAttributes> probe_buffer(const void* data, std::size_t size,
                                             std::string* why_not) {
-  ensure_dcmtk_initialised();
   if (data == nullptr || size == 0) {
     fail(why_not, "empty buffer");
     return std::nullopt;
@@ -292,7 +291,6 @@ std::optional<DicomAttributes> probe_buffer(const void* data, std::size_t size,
 std::optional<DicomAttributes> probe_prefix(const void* data, std::size_t size,
                                             std::uint64_t total_size, std::size_t* need_more,
                                             std::string* why_not) {
-  ensure_dcmtk_initialised();
   *need_more = 0;
   if (data == nullptr || size == 0) {
     fail(why_not, total_size == 0 ? "empty file" : "empty buffer");

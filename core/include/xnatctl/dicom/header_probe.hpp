@@ -51,7 +51,9 @@ std::optional<DicomAttributes> probe_prefix(const void* data, std::size_t size,
 bool has_part10_magic(const std::filesystem::path& file);
 
 // Initialises DCMTK for this process once (quiet logging, dictionary check). Called by the
-// functions above; exposed so other DICOM code (generator, receiver) shares one policy.
+// functions above before they hand a header to DCMTK (the fast path needs no dictionary, and
+// loading it costs tens of milliseconds a process); exposed so other DICOM code (generator,
+// receiver) shares one policy.
 // Throws std::runtime_error if DCMTK's data dictionary is not loaded.
 void ensure_dcmtk_initialised();
 
