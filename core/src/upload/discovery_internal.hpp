@@ -5,23 +5,38 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "xnatctl/upload/discovery.hpp"
 
 namespace xnatctl::upload::detail {
 
-// A plain file the walk found, to be probed.
-struct Candidate {
+// A directory holding candidates. Its files are opened relative to a descriptor of it (one
+// path component to look up per file instead of the whole path).
+struct WalkedDirectory {
   std::string path;       // absolute (through links where the walk followed one)
-  std::string relative;   // '/'-separated, relative to the source
-  bool via_link = false;  // the file itself or a directory above it was reached through a link
+  std::string relative;   // '/'-separated, relative to the source; empty for the root
+  bool via_link = false;  // reached through a link to a directory
+};
+
+// A plain file the walk found, to be probed: a name (NUL-terminated, in WalkResult::names) in
+// one of WalkResult::directories. Twelve bytes, not two strings: a tree has ~100,000 of them.
+struct Candidate {
+  std::uint32_t directory = 0;
+  std::uint32_t name = 0;  // offset into WalkResult::names
+  bool via_link = false;   // the file itself or a directory above it was reached through a link
 };
 
 struct WalkResult {
-  std::vector<Candidate> candidates;
+  std::vector<WalkedDirectory> directories;
+  std::string names;
+  std::vector<Candidate> candidates;  // in the order of their relative paths
   std::vector<SkippedFile> skipped;
+
+  const char* name_of(const Candidate& c) const { return names.data() + c.name; }
 };
 
 // Walks `root` (a directory): hidden entries, DICOMDIRs, archives, special files, broken
@@ -29,21 +44,30 @@ struct WalkResult {
 // directories are walked before linked ones, so a file reached both ways keeps its real path.
 WalkResult walk_directory(const std::string& root, const DiscoveryOptions& options);
 
+// The walk of a single file the user named: its directory and its name.
+WalkResult single_file(const std::string& path);
+
 // Probes the candidates (open, fstat, header) on options.threads threads; appends the
-// DICOM files to `files` and the rest to `skipped`. Files reached twice (a link to a file in
-// the tree, hard links) are kept once: the real path wins, then the first name.
-void probe_candidates(std::vector<Candidate> candidates, const DiscoveryOptions& options,
+// DICOM files to `files` (in the candidates' order) and the rest to `skipped`. Files reached
+// twice (a link to a file in the tree, hard links) are kept once: the real path wins, then
+// the first name.
+void probe_candidates(WalkResult& walk, const DiscoveryOptions& options,
                       std::vector<JobFile>& files, std::vector<SkippedFile>& skipped);
 
 // Reads a .zip/.tar/.tar.gz/.tgz while streaming, probing each member from memory.
 void discover_archive(const std::string& archive, const DiscoveryOptions& options,
                       std::vector<JobFile>& files, std::vector<SkippedFile>& skipped);
 
-// Rules shared by the walk and the archive reader.
-bool is_hidden_name(const std::string& name);
-bool is_dicomdir_name(const std::string& name);
+// Rules shared by the walk and the archive reader (ASCII case-insensitive; no allocation,
+// they run once per file).
+bool is_hidden_name(std::string_view name);
+bool is_dicomdir_name(std::string_view name);
+bool is_archive_file_name(std::string_view name);
 // A DICOMDIR by content: Media Storage Directory Storage in the meta header or the dataset.
 bool is_dicomdir(const dicom::DicomAttributes& attributes);
+
+// "a" + '/' + "b", or "b" when `a` is empty (the root's relative path).
+std::string join_path(const std::string& a, std::string_view name);
 
 // Throws xnatctl::Error(kCancelled) when options.cancelled is set.
 void throw_if_cancelled(const DiscoveryOptions& options);
