@@ -183,7 +183,7 @@ ssize_t read_at_start(int fd, char* buffer, std::size_t n) {
   return static_cast<ssize_t>(done);
 }
 
-std::optional<DicomAttributes> probe_with_dcmtk_file(const std::filesystem::path& file,
+std::optional<DicomAttributes> probe_with_dcmtk_file(const std::string& file,
                                                      std::string* why_not) {
   ensure_dcmtk_initialised();
   CaptureScope capture;
@@ -234,14 +234,13 @@ std::optional<DicomAttributes> probe_file(const std::filesystem::path& file, std
   } else if (!S_ISREG(st.st_mode)) {
     fail(why_not, "not a regular file");
   } else {
-    result = probe_open_file(fd, static_cast<std::uint64_t>(st.st_size), file, why_not);
+    result = probe_open_file(fd, static_cast<std::uint64_t>(st.st_size), file.native(), why_not);
   }
   ::close(fd);
   return result;
 }
 
-std::optional<DicomAttributes> probe_open_file(int fd, std::uint64_t size,
-                                               const std::filesystem::path& path,
+std::optional<DicomAttributes> probe_open_file(int fd, std::uint64_t size, const std::string& path,
                                                std::string* why_not) {
   if (size == 0) {
     fail(why_not, "empty file");
@@ -254,7 +253,7 @@ std::optional<DicomAttributes> probe_open_file(int fd, std::uint64_t size,
     if (buffer.size() < want) buffer.resize(want);
     const ssize_t got = read_at_start(fd, reinterpret_cast<char*>(buffer.data()), want);
     if (got < 0) {
-      fail(why_not, "cannot read " + path.string() + ": " + std::strerror(errno));
+      fail(why_not, "cannot read " + path + ": " + std::strerror(errno));
       return std::nullopt;
     }
     const auto n = static_cast<std::size_t>(got);

@@ -35,8 +35,7 @@ std::optional<DicomAttributes> probe_buffer(const void* data, std::size_t size,
 // probe_file for a regular file the caller has already opened (read-only) and stat'ed, so
 // discovery pays for one open and one fstat per file. `fd` is read with pread (its offset is
 // not used); `path` names the same file for the rare headers the fast path leaves to DCMTK.
-std::optional<DicomAttributes> probe_open_file(int fd, std::uint64_t size,
-                                               const std::filesystem::path& path,
+std::optional<DicomAttributes> probe_open_file(int fd, std::uint64_t size, const std::string& path,
                                                std::string* why_not = nullptr);
 
 // For an object being streamed (an archive member): `data`/`size` are its first bytes,
