@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <latch>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -124,6 +125,13 @@ void advise_huge_pages(void* begin, std::size_t bytes) {
   }
 }
 
+// Writes to every page of [begin, begin + bytes), raw storage not holding objects yet.
+void touch_pages(unsigned char* begin, std::size_t bytes) {
+  constexpr std::size_t kPage = 4096;
+  auto* volatile_begin = static_cast<volatile unsigned char*>(begin);
+  for (std::size_t offset = 0; offset < bytes; offset += kPage) volatile_begin[offset] = 0;
+}
+
 // The same file reached twice (a link to a file of the tree, hard links): keep the real
 // path, then the first name (candidates are in order, so the first seen).
 void mark_duplicates(const WalkResult& walk, const JobFile* slots, std::vector<Probed>& results) {
@@ -170,12 +178,23 @@ void mark_duplicates(const WalkResult& walk, const JobFile* slots, std::vector<P
 void probe_candidates(WalkResult& walk, const DiscoveryOptions& options,
                       std::vector<JobFile>& files, std::vector<SkippedFile>& skipped) {
   const std::vector<Candidate>& candidates = walk.candidates;
+  const int threads = thread_count(options, candidates.size());
   const std::size_t first_new = files.size();
   files.reserve(first_new + candidates.size());
-  advise_huge_pages(files.data() + first_new, candidates.size() * sizeof(JobFile));
-  files.resize(first_new + candidates.size());
-  JobFile* slots = files.data() + first_new;
-  std::vector<Probed> results(candidates.size());
+  // The new slots' memory is faulted in by every thread (a share each) before the JobFiles
+  // are built in it, instead of by one thread in resize().
+  auto* storage = reinterpret_cast<unsigned char*>(files.data() + first_new);
+  const std::size_t bytes = candidates.size() * sizeof(JobFile);
+  advise_huge_pages(storage, bytes);
+  auto touch = [&](int t) {
+    const std::size_t from = bytes * static_cast<std::size_t>(t) / threads;
+    const std::size_t to = bytes * static_cast<std::size_t>(t + 1) / threads;
+    touch_pages(storage + from, to - from);
+  };
+  std::latch touched(threads);
+  std::latch built(1);
+  JobFile* slots = nullptr;
+  std::vector<Probed> results;
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> examined{0};
   std::atomic<bool> stop{false};
@@ -209,9 +228,28 @@ void probe_candidates(WalkResult& walk, const DiscoveryOptions& options,
       }
     }
   };
-  const int threads = thread_count(options, candidates.size());
   std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  for (int t = 1; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      touch(t);
+      touched.count_down();
+      built.wait();
+      work();
+    });
+  }
+  try {
+    touch(0);
+    touched.arrive_and_wait();
+    files.resize(first_new + candidates.size());
+    slots = files.data() + first_new;
+    results.resize(candidates.size());
+  } catch (...) {
+    stop = true;
+    built.count_down();
+    for (auto& t : pool) t.join();
+    throw;
+  }
+  built.count_down();
   work();
   for (auto& t : pool) t.join();
   if (stop) files.resize(first_new);
