@@ -57,7 +57,8 @@ const char* kind_of(mode_t mode) {
 
 class Walker {
  public:
-  Walker(const DiscoveryOptions& options, WalkResult& out) : options_(options), out_(out) {}
+  Walker(const DiscoveryOptions& options, WalkResult& out, EarlyProbe* early)
+      : options_(options), out_(out), early_(early) {}
 
   void run(const std::string& root) {
     struct stat st {};
@@ -75,6 +76,11 @@ class Walker {
       PendingLink link = std::move(links_.front());
       links_.pop_front();
       follow_directory_link(link);
+    }
+    if (early_ != nullptr) {
+      early_->finish();
+      std::uint32_t k = 0;
+      for (const auto& r : early_->results()) out_.candidates[r.candidate].early = ++k;
     }
     put_in_order();
   }
@@ -99,6 +105,7 @@ class Walker {
       return skip_errno(d.relative.empty() ? "." : d.relative, SkipReason::kUnreadable,
                         "cannot open directory: ");
     const int fd = ::dirfd(dir.get());
+    const auto first = static_cast<std::uint32_t>(out_.candidates.size());
     while (true) {
       errno = 0;
       const dirent* e = ::readdir(dir.get());
@@ -113,6 +120,8 @@ class Walker {
       if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
       entry(d, fd, name, e->d_type);
     }
+    const auto count = static_cast<std::uint32_t>(out_.candidates.size()) - first;
+    if (early_ != nullptr && count > 0) early_->offer(out_, first, count);
   }
 
   void entry(const Directory& d, int fd, const char* name, unsigned char type) {
@@ -303,6 +312,7 @@ class Walker {
 
   const DiscoveryOptions& options_;
   WalkResult& out_;
+  EarlyProbe* early_;
   std::vector<Directory> queue_;
   std::deque<PendingLink> links_;
   std::map<DirId, std::string> visited_;
@@ -311,9 +321,10 @@ class Walker {
 
 }  // namespace
 
-WalkResult walk_directory(const std::string& root, const DiscoveryOptions& options) {
+WalkResult walk_directory(const std::string& root, const DiscoveryOptions& options,
+                          EarlyProbe* early) {
   WalkResult out;
-  Walker(options, out).run(root);
+  Walker(options, out, early).run(root);
   return out;
 }
 

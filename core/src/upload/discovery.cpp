@@ -95,9 +95,10 @@ Discovery discover(const std::filesystem::path& source, const DiscoveryOptions& 
   }
   if (S_ISDIR(st.st_mode)) {
     d.kind = SourceKind::kDirectory;
-    auto walk = detail::walk_directory(d.source.string(), options);
+    detail::EarlyProbe early(options);
+    auto walk = detail::walk_directory(d.source.string(), options, &early);
     d.skipped = std::move(walk.skipped);
-    detail::probe_candidates(walk, options, d.files, d.skipped);
+    detail::probe_candidates(walk, options, d.files, d.skipped, &early);
   } else if (!S_ISREG(st.st_mode)) {
     throw UsageError(source.string() + " is neither a directory nor a regular file");
   } else if (is_archive_name(d.source)) {

@@ -24,14 +24,7 @@
 namespace xnatctl::upload::detail {
 namespace {
 
-// What the probe of one candidate found besides the JobFile it fills in place.
-struct Probed {
-  dev_t dev = 0;
-  ino_t ino = 0;
-  bool dicom = false;
-  SkipReason reason = SkipReason::kNotDicom;
-  std::string why;
-};
+using Probed = ProbeOutcome;
 
 // A descriptor of the directory the thread's current candidates are in.
 class DirectoryHandle {
@@ -63,13 +56,11 @@ class DirectoryHandle {
   int error_ = 0;
 };
 
-void probe_one(const WalkResult& walk, const Candidate& c, DirectoryHandle& directory, JobFile& f,
-               Probed& p) {
-  const WalkedDirectory& d = walk.directories[c.directory];
-  const char* name = walk.name_of(c);
+void probe_one(const WalkedDirectory& d, std::uint32_t directory_index, const char* name,
+               DirectoryHandle& directory, JobFile& f, Probed& p) {
   f.relative_path = join_path(d.relative, name);
   f.location.path = join_path(d.path, name);
-  const int dir_fd = directory.get(c.directory, d);
+  const int dir_fd = directory.get(directory_index, d);
   if (dir_fd < 0) {
     p.reason = SkipReason::kUnreadable;
     p.why = std::strerror(directory.error());
@@ -175,8 +166,74 @@ void mark_duplicates(const WalkResult& walk, const JobFile* slots, std::vector<P
 
 }  // namespace
 
+EarlyProbe::EarlyProbe(const DiscoveryOptions& options) : options_(options) {
+  // As many as a large tree would get; the early thread is one of them.
+  if (thread_count(options, std::size_t{1} << 20) > 1) thread_ = std::thread([this] { run(); });
+}
+
+EarlyProbe::~EarlyProbe() {
+  finish();
+}
+
+void EarlyProbe::offer(const WalkResult& walk, std::uint32_t first, std::uint32_t count) {
+  if (!thread_.joinable()) return;
+  const Candidate& c = walk.candidates[first];
+  Batch batch{walk.directories[c.directory], c.directory, first, {}};
+  for (std::uint32_t i = first; i < first + count; ++i) {
+    batch.names.append(walk.name_of(walk.candidates[i]));
+    batch.names.push_back('\0');
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    queue_.push_back(std::move(batch));
+  }
+  wake_.notify_one();
+}
+
+void EarlyProbe::finish() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    queue_.clear();
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void EarlyProbe::run() {
+  constexpr std::size_t kProgressEvery = 512;
+  DirectoryHandle directory;
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    Batch batch = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    std::uint32_t candidate = batch.first;
+    for (std::size_t at = 0; at < batch.names.size(); ++candidate) {
+      const char* name = batch.names.c_str() + at;
+      at += std::strlen(name) + 1;
+      if (options_.cancelled != nullptr && options_.cancelled->load()) break;
+      Result& r = results_.emplace_back();
+      r.candidate = candidate;
+      probe_one(batch.directory, batch.directory_index, name, directory, r.file, r.outcome);
+      if (options_.progress && results_.size() % kProgressEvery == 0) {
+        reported_ = results_.size();
+        options_.progress(reported_);
+      }
+      // Stop between files once the walk is done: what is left is probed in place.
+      std::lock_guard check(mutex_);
+      if (stopping_) return;
+    }
+    lock.lock();
+  }
+}
+
 void probe_candidates(WalkResult& walk, const DiscoveryOptions& options,
-                      std::vector<JobFile>& files, std::vector<SkippedFile>& skipped) {
+                      std::vector<JobFile>& files, std::vector<SkippedFile>& skipped,
+                      EarlyProbe* early) {
   const std::vector<Candidate>& candidates = walk.candidates;
   const int threads = thread_count(options, candidates.size());
   const std::size_t first_new = files.size();
@@ -199,7 +256,8 @@ void probe_candidates(WalkResult& walk, const DiscoveryOptions& options,
   std::atomic<std::size_t> examined{0};
   std::atomic<bool> stop{false};
   std::mutex progress_mutex;
-  std::size_t reported = 0;
+  // Early results count as examined again below; progress only moves forward.
+  std::size_t reported = early != nullptr ? early->reported() : 0;
   auto work = [&] {
     // Runs of consecutive candidates: mostly one directory, so one directory descriptor.
     constexpr std::size_t kRun = 64;
@@ -214,7 +272,15 @@ void probe_candidates(WalkResult& walk, const DiscoveryOptions& options,
           stop = true;
           break;
         }
-        probe_one(walk, candidates[i], directory, slots[i], results[i]);
+        const Candidate& c = candidates[i];
+        if (c.early != 0) {
+          auto& r = early->results()[c.early - 1];
+          slots[i] = std::move(r.file);
+          results[i] = std::move(r.outcome);
+          continue;
+        }
+        probe_one(walk.directories[c.directory], c.directory, walk.name_of(c), directory, slots[i],
+                  results[i]);
       }
       const std::size_t before = examined.fetch_add(last - first, std::memory_order_relaxed);
       const std::size_t done = before + (last - first);
