@@ -59,7 +59,7 @@ struct ProbeOutcome {
 class EarlyProbe {
  public:
   struct Result {
-    std::uint32_t candidate;  // index in the walk's candidates, in the walk's own order
+    std::uint32_t candidate = 0;  // index in the walk's candidates, in the walk's own order
     JobFile file;
     ProbeOutcome outcome;
   };
