@@ -1,7 +1,9 @@
 // The probe half of directory discovery: each candidate is opened once, relative to a
 // descriptor of its directory, stat'ed through its own descriptor (size, mtime, identity)
 // and its header read by the fast probe, on several threads that take runs of files from a
-// shared counter. Each thread writes straight into the JobFile slot of its candidate.
+// shared counter. Each thread writes straight into the JobFile slot of its candidate. While
+// the walk still runs, EarlyProbe does the same for the directories read so far on the core
+// the walk leaves idle.
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -33,7 +35,7 @@ class DirectoryHandle {
   DirectoryHandle& operator=(const DirectoryHandle&) = delete;
   ~DirectoryHandle() { close(); }
 
-  // The descriptor of `d` (opened once per run of its files), or -1 with errno_ set.
+  // The descriptor of `d` (opened once per run of its files), or -1 with error() set.
   int get(std::uint32_t index, const WalkedDirectory& d) {
     if (index == index_ && fd_ >= 0) return fd_;
     close();
