@@ -2,12 +2,13 @@
 # Discovery + header probe against `find -type f` over the same tree, in the same run:
 # 100,000 small synthetic DICOM files (xnat-gen-session, 8x8 pixels) on disk, page cache warm
 # for both (each is run once untimed first). Prints best-of-ROUNDS wall times and the ratio.
-# Usage: bench/discovery_bench.sh [BUILD_DIR]   (env: STUDIES, SERIES, SLICES, ROUNDS, DIR)
+# Usage: bench/discovery_bench.sh [BUILD_DIR]   (env: STUDIES, SERIES, SLICES, ROUNDS, DIR,
+# DRIVER: another build's xnatctl_discovery_driver, e.g. to compare before and after)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-${XNATCTL_BUILD_DIR:-$root/build}}
 GEN=$build/bin/xnat-gen-session
-DRIVER=$build/bin/xnatctl_discovery_driver
+DRIVER=${DRIVER:-$build/bin/xnatctl_discovery_driver}
 STUDIES=${STUDIES:-10}
 SERIES=${SERIES:-10}
 SLICES=${SLICES:-1000}
@@ -18,6 +19,10 @@ work=$(mktemp -d "${DIR:-${TMPDIR:-/tmp}}/xnatctl-discovery-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 "$GEN" --out "$work/tree" --studies "$STUDIES" --series "$SERIES" --slices "$SLICES" \
   --rows 8 --cols 8 -q
+# Let the kernel write the new tree back first: 100,000 freshly written files are flushed
+# about 30 s later, in the middle of the rounds, and the flusher competes for the CPU and the
+# inodes the probe stats (rounds of the same run varied by 40 % without this).
+sync
 expected=$((STUDIES * SERIES * SLICES))
 
 now() { date +%s.%N; }

@@ -294,9 +294,8 @@ xc_upload_job::xc_upload_job(const xnatctl::upload::Job& job_, const xc_invocati
     : job(job_), invocation(invocation_), observer(observer_), source(job_.source.string()) {
   display_names.reserve(job.files.size());
   for (const auto& f : job.files) {
-    display_names.push_back(f.location.in_archive()
-                                ? f.location.path.string() + "!" + f.location.member
-                                : f.location.path.string());
+    display_names.push_back(f.location.in_archive() ? f.location.path + "!" + f.location.member
+                                                    : f.location.path);
   }
   const bool named = std::all_of(job.files.begin(), job.files.end(),
                                  [](const auto& f) { return !f.object_name.empty(); });

@@ -106,7 +106,7 @@ std::vector<std::string> python_read_back(const Job& job, const std::string& bod
   const auto archive = dir.path() / (format == ArchiveFormat::kTar ? "body.tar" : "body.zip");
   write_file(archive, body);
   std::string manifest;
-  for (const auto& f : job.files) manifest += f.location.path.string() + "\n";
+  for (const auto& f : job.files) manifest += f.location.path + "\n";
   write_file(dir.path() / "manifest", manifest);
   const auto result = xnatctl::test_support::run_process(
       "python3",

@@ -213,6 +213,26 @@ TEST_CASE("discovery finds exactly the DICOM files of a messy tree", "[upload][d
   CHECK(series.size() == 1);
 }
 
+TEST_CASE("discovery lists files in the order of their relative paths, '/' included",
+          "[upload][discovery]") {
+  // The walk orders each directory by name and lays directories out depth first; that must
+  // be exactly string order, where '-' < '.' < '/' < '0' puts x-y/ before x.dcm before x/
+  // before x0.dcm.
+  TempDir tmp("discovery");
+  const fs::path root = tmp.path / "tree";
+  for (const char* name :
+       {"x0.dcm", "x/1.dcm", "x.dcm", "w.dcm", "x-y/1.dcm", "x/y/2.dcm", "x/y.dcm", "x/y0/3.dcm"}) {
+    copy_pydicom("MR_small.dcm", root / name);
+  }
+  const std::vector<std::string> expected = {"w.dcm",   "x-y/1.dcm", "x.dcm",      "x/1.dcm",
+                                             "x/y.dcm", "x/y/2.dcm", "x/y0/3.dcm", "x0.dcm"};
+  for (int threads : {1, 2}) {
+    DiscoveryOptions options;
+    options.threads = threads;
+    CHECK(relative_paths(discover(root, options)) == expected);
+  }
+}
+
 TEST_CASE("discovery gives the same answer on one thread and on many", "[upload][discovery]") {
   TempDir tmp("discovery");
   build_messy_tree(tmp.path / "tree", tmp.path / "outside");

@@ -183,8 +183,9 @@ ssize_t read_at_start(int fd, char* buffer, std::size_t n) {
   return static_cast<ssize_t>(done);
 }
 
-std::optional<DicomAttributes> probe_with_dcmtk_file(const std::filesystem::path& file,
+std::optional<DicomAttributes> probe_with_dcmtk_file(const std::string& file,
                                                      std::string* why_not) {
+  ensure_dcmtk_initialised();
   CaptureScope capture;
   DcmFileFormat ff;
   // Stopping at PixelData means a 500 KB image costs only its header's bytes of I/O.
@@ -199,6 +200,7 @@ std::optional<DicomAttributes> probe_with_dcmtk_file(const std::filesystem::path
 
 std::optional<DicomAttributes> probe_with_dcmtk_buffer(const void* data, std::size_t size,
                                                        std::string* why_not) {
+  ensure_dcmtk_initialised();
   CaptureScope capture;
   DcmInputBufferStream stream;
   stream.setBuffer(data, static_cast<offile_off_t>(size));
@@ -219,7 +221,6 @@ std::optional<DicomAttributes> probe_with_dcmtk_buffer(const void* data, std::si
 }  // namespace
 
 std::optional<DicomAttributes> probe_file(const std::filesystem::path& file, std::string* why_not) {
-  ensure_dcmtk_initialised();
   // O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore the flag.
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
@@ -233,16 +234,14 @@ std::optional<DicomAttributes> probe_file(const std::filesystem::path& file, std
   } else if (!S_ISREG(st.st_mode)) {
     fail(why_not, "not a regular file");
   } else {
-    result = probe_open_file(fd, static_cast<std::uint64_t>(st.st_size), file, why_not);
+    result = probe_open_file(fd, static_cast<std::uint64_t>(st.st_size), file.native(), why_not);
   }
   ::close(fd);
   return result;
 }
 
-std::optional<DicomAttributes> probe_open_file(int fd, std::uint64_t size,
-                                               const std::filesystem::path& path,
+std::optional<DicomAttributes> probe_open_file(int fd, std::uint64_t size, const std::string& path,
                                                std::string* why_not) {
-  ensure_dcmtk_initialised();
   if (size == 0) {
     fail(why_not, "empty file");
     return std::nullopt;
@@ -254,7 +253,7 @@ std::optional<DicomAttributes> probe_open_file(int fd, std::uint64_t size,
     if (buffer.size() < want) buffer.resize(want);
     const ssize_t got = read_at_start(fd, reinterpret_cast<char*>(buffer.data()), want);
     if (got < 0) {
-      fail(why_not, "cannot read " + path.string() + ": " + std::strerror(errno));
+      fail(why_not, "cannot read " + path + ": " + std::strerror(errno));
       return std::nullopt;
     }
     const auto n = static_cast<std::size_t>(got);
@@ -272,7 +271,6 @@ std::optional<DicomAttributes> probe_open_file(int fd, std::uint64_t size,
 
 std::optional<DicomAttributes> probe_buffer(const void* data, std::size_t size,
                                             std::string* why_not) {
-  ensure_dcmtk_initialised();
   if (data == nullptr || size == 0) {
     fail(why_not, "empty buffer");
     return std::nullopt;
@@ -292,7 +290,6 @@ std::optional<DicomAttributes> probe_buffer(const void* data, std::size_t size,
 std::optional<DicomAttributes> probe_prefix(const void* data, std::size_t size,
                                             std::uint64_t total_size, std::size_t* need_more,
                                             std::string* why_not) {
-  ensure_dcmtk_initialised();
   *need_more = 0;
   if (data == nullptr || size == 0) {
     fail(why_not, total_size == 0 ? "empty file" : "empty buffer");

@@ -1,7 +1,9 @@
 #include "header_scan.hpp"
 
+#include <array>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -26,7 +28,7 @@ constexpr std::uint16_t vr_code(const char (&s)[3]) {
 }
 
 // Explicit VRs whose length field is 4 bytes after 2 reserved ones (PS3.5 7.1.2).
-bool has_long_length(std::uint16_t vr) {
+constexpr bool has_long_length(std::uint16_t vr) {
   switch (vr) {
     case vr_code("OB"):
     case vr_code("OD"):
@@ -47,7 +49,7 @@ bool has_long_length(std::uint16_t vr) {
   }
 }
 
-bool is_short_length_vr(std::uint16_t vr) {
+constexpr bool is_short_length_vr(std::uint16_t vr) {
   switch (vr) {
     case vr_code("AE"):
     case vr_code("AS"):
@@ -74,6 +76,30 @@ bool is_short_length_vr(std::uint16_t vr) {
     default:
       return false;
   }
+}
+
+// The two lists above as one table over every two-letter code, looked up once per element
+// (the switches cost a chain of compares each).
+enum class VrLength : unsigned char { kUnknown, kShort, kLong };
+constexpr std::size_t kLetters = 26;
+constexpr std::array<VrLength, kLetters* kLetters> kVrLengths = [] {
+  std::array<VrLength, kLetters * kLetters> table{};
+  for (std::size_t a = 0; a < kLetters; ++a) {
+    for (std::size_t b = 0; b < kLetters; ++b) {
+      const auto vr = static_cast<std::uint16_t>((('A' + a) << 8) | ('A' + b));
+      table[a * kLetters + b] = has_long_length(vr)      ? VrLength::kLong
+                                : is_short_length_vr(vr) ? VrLength::kShort
+                                                         : VrLength::kUnknown;
+    }
+  }
+  return table;
+}();
+
+VrLength vr_length(std::uint16_t vr) {
+  const unsigned a = static_cast<unsigned>(vr >> 8) - 'A';
+  const unsigned b = static_cast<unsigned>(vr & 0xFF) - 'A';
+  if (a >= kLetters || b >= kLetters) return VrLength::kUnknown;
+  return kVrLengths[a * kLetters + b];
 }
 
 // How DCMTK renders a value with findAndGetOFStringArray (normalised; checked against DCMTK
@@ -111,46 +137,57 @@ constexpr Wanted kWanted[] = {
     {tag(0x0032, 0x4000), vr_code("LT"), Render::kTrailing, &DicomAttributes::study_comments},
 };
 
-const Wanted* find_wanted(std::uint32_t t) {
-  // Most tags of a dataset are not wanted; the group check rejects them without a search.
-  const std::uint16_t group = static_cast<std::uint16_t>(t >> 16);
-  if (group != 0x0008 && group != 0x0010 && group != 0x0020 && group != 0x0032) return nullptr;
-  for (const auto& w : kWanted) {
-    if (w.tag == t) return &w;
-    if (w.tag > t) break;
+// Finds the wanted entry for each tag of a dataset read in ascending tag order (the scanner
+// defers anything else to DCMTK): a cursor that only moves forward, so a header costs one
+// pass over kWanted instead of a search per element (a third of the scanner's time).
+class WantedCursor {
+ public:
+  const Wanted* find(std::uint32_t t) {
+    while (next_ != std::end(kWanted) && next_->tag < t) ++next_;
+    return next_ != std::end(kWanted) && next_->tag == t ? next_ : nullptr;
   }
-  return nullptr;
-}
 
-std::string render(std::string_view raw, Render how) {
+ private:
+  const Wanted* next_ = std::begin(kWanted);
+};
+
+// Writes the rendering of `raw` into `out` (no temporary: a probe renders ~18 values a file).
+void render(std::string_view raw, Render how, std::string& out) {
   if (how == Render::kUid) {
     while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
-    std::string out;
-    out.reserve(raw.size());
+    if (raw.find(' ') == std::string_view::npos) {
+      out.assign(raw);
+      return;
+    }
+    out.clear();
     for (char c : raw) {
       if (c != ' ') out.push_back(c);
     }
-    return out;
+    return;
   }
   if (how == Render::kTrailing) {
     while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\0')) raw.remove_suffix(1);
-    return std::string(raw);
+    out.assign(raw);
+    return;
   }
-  std::string out;
-  out.reserve(raw.size());
+  auto trim = [](std::string_view part) {
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && (part.back() == ' ' || part.back() == '\0')) part.remove_suffix(1);
+    return part;
+  };
+  if (raw.find('\\') == std::string_view::npos) {  // one value, the usual case
+    out.assign(trim(raw));
+    return;
+  }
+  out.clear();
   std::size_t start = 0;
   while (true) {
     const std::size_t end = raw.find('\\', start);
-    std::string_view part =
-        raw.substr(start, end == std::string_view::npos ? raw.npos : end - start);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    while (!part.empty() && (part.back() == ' ' || part.back() == '\0')) part.remove_suffix(1);
-    out.append(part);
+    out.append(trim(raw.substr(start, end == std::string_view::npos ? raw.npos : end - start)));
     if (end == std::string_view::npos) break;
     out.push_back('\\');
     start = end + 1;
   }
-  return out;
 }
 
 std::uint16_t le16(const unsigned char* p) {
@@ -188,13 +225,14 @@ class Scanner {
       return true;
     }
     e.vr = static_cast<std::uint16_t>((p_[pos + 4] << 8) | p_[pos + 5]);
-    if (has_long_length(e.vr)) {
+    const VrLength length = vr_length(e.vr);
+    if (length == VrLength::kLong) {
       if (!have(pos, 12)) return false;
       e.length = le32(p_ + pos + 8);
       e.value = pos + 12;
       return true;
     }
-    if (!is_short_length_vr(e.vr)) return defer();
+    if (length != VrLength::kShort) return defer();
     e.length = le16(p_ + pos + 6);
     e.value = pos + 8;
     return true;
@@ -316,8 +354,8 @@ ScanStatus scan_header(const unsigned char* data, std::size_t size, bool complet
     any_meta = true;
     if (e.tag == tag(0x0002, 0x0010) || e.tag == tag(0x0002, 0x0002)) {
       if (e.vr != vr_code("UI")) return ScanStatus::kDefer;
-      (e.tag == tag(0x0002, 0x0010) ? a.transfer_syntax_uid : a.media_storage_sop_class_uid) =
-          render(s.bytes(e.value, e.length), Render::kUid);
+      render(s.bytes(e.value, e.length), Render::kUid,
+             e.tag == tag(0x0002, 0x0010) ? a.transfer_syntax_uid : a.media_storage_sop_class_uid);
     }
   }
   if (!any_meta) return ScanStatus::kDefer;
@@ -327,6 +365,7 @@ ScanStatus scan_header(const unsigned char* data, std::size_t size, bool complet
 
   bool any_element = false;
   std::uint32_t previous = 0;
+  WantedCursor wanted;
   while (true) {
     if (pos == size && complete) break;  // the dataset ends at an element boundary
     Element e;
@@ -336,11 +375,11 @@ ScanStatus scan_header(const unsigned char* data, std::size_t size, bool complet
     // enough to leave to DCMTK.
     if ((e.tag >> 16) == 0xFFFE || e.tag <= previous) return ScanStatus::kDefer;
     previous = e.tag;
-    if (const Wanted* w = find_wanted(e.tag)) {
+    if (const Wanted* w = wanted.find(e.tag)) {
       if (!implicit && e.vr != w->vr) return ScanStatus::kDefer;
       if (e.length == kUndefinedLength) return ScanStatus::kDefer;
       if (!s.have(e.value, e.length)) return finish();
-      a.*(w->field) = render(s.bytes(e.value, e.length), w->render);
+      render(s.bytes(e.value, e.length), w->render, a.*(w->field));
     }
     if (!s.skip_value(e, implicit, 0, pos)) return finish();
     any_element = true;

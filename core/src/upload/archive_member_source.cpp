@@ -27,7 +27,7 @@ ArchiveMemberSource::~ArchiveMemberSource() {
 }
 
 std::string ArchiveMemberSource::name() const {
-  return location_.path.string() + ":" + location_.member;
+  return location_.path + ":" + location_.member;
 }
 
 void ArchiveMemberSource::open() {

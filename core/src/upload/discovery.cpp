@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "discovery_internal.hpp"
 #include "xnatctl/error.hpp"
@@ -14,15 +15,13 @@
 namespace xnatctl::upload {
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-bool ends_with(const std::string& s, const char* suffix) {
-  const std::size_t n = std::strlen(suffix);
-  return s.size() > n && s.compare(s.size() - n, n, suffix) == 0;
+bool ends_with_ignoring_case(std::string_view s, std::string_view suffix) {
+  if (s.size() <= suffix.size()) return false;
+  const std::string_view tail = s.substr(s.size() - suffix.size());
+  for (std::size_t i = 0; i < suffix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(tail[i])) != suffix[i]) return false;
+  }
+  return true;
 }
 
 void sort_result(Discovery& d) {
@@ -54,7 +53,8 @@ void discover_one_file(const std::filesystem::path& file, const DiscoveryOptions
         {name, SkipReason::kDicomdir, "a DICOMDIR index (lists files, is not an image)"});
     return;
   }
-  detail::probe_candidates({{file.string(), name, false}}, options, d.files, d.skipped);
+  auto one = detail::single_file(file.string());
+  detail::probe_candidates(one, options, d.files, d.skipped);
 }
 
 }  // namespace
@@ -78,9 +78,7 @@ const char* to_string(SkipReason reason) {
 }
 
 bool is_archive_name(const std::filesystem::path& path) {
-  const std::string name = lower(path.filename().string());
-  return ends_with(name, ".zip") || ends_with(name, ".tar") || ends_with(name, ".tar.gz") ||
-         ends_with(name, ".tgz");
+  return detail::is_archive_file_name(path.filename().native());
 }
 
 Discovery discover(const std::filesystem::path& source, const DiscoveryOptions& options) {
@@ -98,9 +96,10 @@ Discovery discover(const std::filesystem::path& source, const DiscoveryOptions& 
   }
   if (S_ISDIR(st.st_mode)) {
     d.kind = SourceKind::kDirectory;
-    auto walk = detail::walk_directory(d.source.string(), options);
+    detail::EarlyProbe early(options);
+    auto walk = detail::walk_directory(d.source.string(), options, &early);
     d.skipped = std::move(walk.skipped);
-    detail::probe_candidates(std::move(walk.candidates), options, d.files, d.skipped);
+    detail::probe_candidates(walk, options, d.files, d.skipped, &early);
   } else if (!S_ISREG(st.st_mode)) {
     throw UsageError(source.string() + " is neither a directory nor a regular file");
   } else if (is_archive_name(d.source)) {
@@ -118,12 +117,22 @@ Discovery discover(const std::filesystem::path& source, const DiscoveryOptions& 
 
 namespace detail {
 
-bool is_hidden_name(const std::string& name) {
+bool is_hidden_name(std::string_view name) {
   return !name.empty() && name.front() == '.';
 }
 
-bool is_dicomdir_name(const std::string& name) {
-  return lower(name) == "dicomdir";
+bool is_dicomdir_name(std::string_view name) {
+  constexpr std::string_view kDicomdir = "dicomdir";
+  if (name.size() != kDicomdir.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(name[i])) != kDicomdir[i]) return false;
+  }
+  return true;
+}
+
+bool is_archive_file_name(std::string_view name) {
+  return ends_with_ignoring_case(name, ".zip") || ends_with_ignoring_case(name, ".tar") ||
+         ends_with_ignoring_case(name, ".tar.gz") || ends_with_ignoring_case(name, ".tgz");
 }
 
 bool is_dicomdir(const dicom::DicomAttributes& attributes) {

@@ -35,8 +35,7 @@ std::optional<DicomAttributes> probe_buffer(const void* data, std::size_t size,
 // probe_file for a regular file the caller has already opened (read-only) and stat'ed, so
 // discovery pays for one open and one fstat per file. `fd` is read with pread (its offset is
 // not used); `path` names the same file for the rare headers the fast path leaves to DCMTK.
-std::optional<DicomAttributes> probe_open_file(int fd, std::uint64_t size,
-                                               const std::filesystem::path& path,
+std::optional<DicomAttributes> probe_open_file(int fd, std::uint64_t size, const std::string& path,
                                                std::string* why_not = nullptr);
 
 // For an object being streamed (an archive member): `data`/`size` are its first bytes,
@@ -51,7 +50,9 @@ std::optional<DicomAttributes> probe_prefix(const void* data, std::size_t size,
 bool has_part10_magic(const std::filesystem::path& file);
 
 // Initialises DCMTK for this process once (quiet logging, dictionary check). Called by the
-// functions above; exposed so other DICOM code (generator, receiver) shares one policy.
+// functions above before they hand a header to DCMTK (the fast path needs no dictionary, and
+// loading it costs tens of milliseconds a process); exposed so other DICOM code (generator,
+// receiver) shares one policy.
 // Throws std::runtime_error if DCMTK's data dictionary is not loaded.
 void ensure_dcmtk_initialised();
 
