@@ -13,11 +13,15 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <vector>
+
+#include "pdata_writer.hpp"
 
 namespace cstore {
 namespace {
@@ -133,7 +137,8 @@ struct Association::Impl {
   Cancelled cancelled;
   T_ASC_Network* network = nullptr;
   T_ASC_Association* assoc = nullptr;
-  std::vector<char> fragment;  // one P-DATA fragment plus look-ahead
+  std::vector<char> fragment;         // one P-DATA fragment plus look-ahead
+  std::optional<PDataWriter> writer;  // C-STORE requests, once the association is up
 };
 
 Association::Association(const Settings& settings, const PlannedAssociation& plan,
@@ -192,10 +197,14 @@ Association::Association(const Settings& settings, const PlannedAssociation& pla
     throw NetFailure(kind, message);
   }
   // Nagle off on our socket whatever the environment says (see initialise_dcmtk()).
-  if (DcmTransportConnection* c = DUL_getTransportConnection(d.assoc->DULassociation)) {
-    const int one = 1;
-    ::setsockopt(SocketOf::get(*c), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  DcmTransportConnection* connection = DUL_getTransportConnection(d.assoc->DULassociation);
+  if (connection == nullptr) {
+    abort();
+    throw NetFailure(NetFailure::Kind::kLocal, "DCMTK gave the association no connection");
   }
+  const int one = 1;
+  ::setsockopt(SocketOf::get(*connection), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  d.writer.emplace(connection);
   d.fragment.resize(2 * fragment_size() + 2);
 }
 
@@ -241,18 +250,10 @@ void Association::fail_dropped(const std::string& what, const std::string& detai
 
 void Association::send_command(std::uint8_t context, const std::string& sop_class,
                                const std::string& sop_instance, std::uint16_t message_id) {
-  std::string command = store_command(sop_class, sop_instance, message_id);
-  DUL_PDV pdv{};
-  pdv.fragmentLength = command.size();
-  pdv.presentationContextID = context;
-  pdv.pdvType = DUL_COMMANDPDV;
-  pdv.lastPDV = OFTrue;
-  pdv.data = command.data();
-  DUL_PDVLIST list{};
-  list.count = 1;
-  list.pdv = &pdv;
-  OFCondition cond = DUL_WritePDVs(&impl_->assoc->DULassociation, &list);
-  if (cond.bad()) fail_dropped("sending a C-STORE request", cond.text());
+  const std::string command = store_command(sop_class, sop_instance, message_id);
+  // Not flushed: it leaves with the first data fragments.
+  if (!impl_->writer->add(context, true, true, command.data(), command.size()))
+    fail_dropped("sending a C-STORE request", std::strerror(errno));
 }
 
 StoreReply Association::store_bytes(std::uint8_t context, const std::string& sop_class,
@@ -302,17 +303,9 @@ StoreReply Association::store_bytes(std::uint8_t context, const std::string& sop
     std::size_t length = last ? filled : chunk;
     // A data set is even by construction except a deflated one's end; pad like DCMTK does.
     if (last && length % 2 != 0) buf[length++] = '\0';
-    DUL_PDV pdv{};
-    pdv.fragmentLength = length;
-    pdv.presentationContextID = context;
-    pdv.pdvType = DUL_DATASETPDV;
-    pdv.lastPDV = last ? OFTrue : OFFalse;
-    pdv.data = buf.data();
-    DUL_PDVLIST list{};
-    list.count = 1;
-    list.pdv = &pdv;
-    OFCondition cond = DUL_WritePDVs(&impl_->assoc->DULassociation, &list);
-    if (cond.bad()) fail_dropped("sending a data set", cond.text());
+    if (!impl_->writer->add(context, false, last, buf.data(), length) ||
+        (last && !impl_->writer->flush()))
+      fail_dropped("sending a data set", std::strerror(errno));
     if (last) break;
     std::memmove(buf.data(), buf.data() + chunk, filled - chunk);
     filled -= chunk;
