@@ -11,7 +11,7 @@
 
 namespace xnatctl::host {
 
-class Invocation;
+class ParsedCommand;
 
 enum class OptionKind { kFlag, kString, kInt, kPath, kList };
 
@@ -53,7 +53,7 @@ struct CommandSpec {
   std::string unavailable;
   // Returns the process exit code. Errors meant for the user are thrown as xnatctl::Error
   // (one line, its own exit code); the host prints "error: <message>" and exits.
-  std::function<int(Invocation&)> run;
+  std::function<int(ParsedCommand&)> run;
 };
 
 // Options every command accepts, before or after the command words.

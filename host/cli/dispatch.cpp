@@ -143,7 +143,7 @@ ValueSources process_value_sources() {
 }
 
 int dispatch(const CommandRegistry& registry, const SplitArgs& split, const ValueSources& sources,
-             const Invocation::Streams& streams) {
+             const ParsedCommand::Streams& streams) {
   const Found found = find_command(registry, split.rest);
   if (found.command == nullptr) {
     if (split.help || found.words == split.rest.size()) {
@@ -184,8 +184,9 @@ int dispatch(const CommandRegistry& registry, const SplitArgs& split, const Valu
   std::vector<std::string> positionals;
   if (vm.count(kPositionalKey)) positionals = vm[kPositionalKey].as<std::vector<std::string>>();
 
-  Invocation invocation(spec, split.globals, resolve(spec, vm, sources, split.globals),
-                        check_positionals(spec, std::move(positionals)), streams, sources.config);
+  ParsedCommand invocation(spec, split.globals, resolve(spec, vm, sources, split.globals),
+                           check_positionals(spec, std::move(positionals)), streams,
+                           sources.config);
   std::set<std::string> typed;
   for (const auto& o : spec.options) {
     const bool flag_off = o.kind == OptionKind::kFlag && vm.count(o.name) && !vm[o.name].as<bool>();

@@ -7,7 +7,7 @@
 #include "cli/command_registry.hpp"
 #include "cli/config_source.hpp"
 #include "cli/global_options.hpp"
-#include "cli/invocation.hpp"
+#include "cli/parsed_command.hpp"
 
 namespace xnatctl::host {
 
@@ -18,7 +18,7 @@ struct ValueSources {
   std::function<std::optional<std::string>(const std::string& env_var)> environment;
   std::function<std::optional<std::string>(const std::string& profile_key, const GlobalOptions&)>
       profile;
-  // config.yaml of this process, handed to the command (Invocation::config()).
+  // config.yaml of this process, handed to the command (ParsedCommand::config()).
   std::shared_ptr<ConfigSource> config;
 };
 
@@ -28,6 +28,6 @@ ValueSources process_value_sources();  // getenv, no profile lookup
 // Boost.Program_options, resolves values and runs it; prints help instead when asked (or
 // when the words name a group). Throws UsageError for unknown commands and bad options.
 int dispatch(const CommandRegistry& registry, const SplitArgs& split, const ValueSources& sources,
-             const Invocation::Streams& streams);
+             const ParsedCommand::Streams& streams);
 
 }  // namespace xnatctl::host

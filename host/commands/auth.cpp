@@ -3,7 +3,7 @@
 #include <ostream>
 
 #include "cli/command_registry.hpp"
-#include "commands/core_command_support.hpp"
+#include "commands/builtin_command_support.hpp"
 #include "xnatctl/auth/credentials.hpp"
 #include "xnatctl/auth/jsession.hpp"
 #include "xnatctl/auth/whoami.hpp"
@@ -14,7 +14,7 @@
 namespace xnatctl::host {
 namespace {
 
-int run_login(Invocation& invocation) {
+int run_login(ParsedCommand& invocation) {
   auto options = connect_options(invocation);
   options.use_token_cache = false;  // a login always starts a fresh session
   if (auto username = invocation.value("username")) options.credentials.username = *username;
@@ -61,7 +61,7 @@ int run_login(Invocation& invocation) {
   return 0;
 }
 
-int run_logout(Invocation& invocation) {
+int run_logout(ParsedCommand& invocation) {
   auto options = connect_options(invocation);
   auto connection = auth::connect(options);
   const auto& profile = connection.profile;
@@ -94,7 +94,7 @@ int run_logout(Invocation& invocation) {
   return 0;
 }
 
-int run_status(Invocation& invocation) {
+int run_status(ParsedCommand& invocation) {
   auto options = connect_options(invocation);
   config::ConfigFile file;
   const auto profile = auth::resolve(options, &file);

@@ -9,7 +9,7 @@
 #include <ostream>
 
 #include "cli/command_registry.hpp"
-#include "commands/core_command_support.hpp"
+#include "commands/builtin_command_support.hpp"
 #include "xnatctl/auth/token_cache.hpp"
 #include "xnatctl/config/paths.hpp"
 #include "xnatctl/config/resolve.hpp"
@@ -26,7 +26,7 @@ std::string yes_no(const std::optional<bool>& value, bool fallback) {
 }
 
 // The profile fields a command line can set (init, add-profile).
-config::Profile profile_from_options(const Invocation& invocation, const std::string& name,
+config::Profile profile_from_options(const ParsedCommand& invocation, const std::string& name,
                                      const std::string& url) {
   // A name is a YAML key and (made file-safe) a token-cache file name: any printable text.
   if (name.empty()) throw UsageError("a profile name must not be empty");
@@ -67,7 +67,7 @@ void add_profile_options(CommandSpec& spec) {
                   "do not verify the server's TLS certificate (self-signed servers)"));
 }
 
-void print_saved(const Invocation& invocation, const config::ConfigFile& file,
+void print_saved(const ParsedCommand& invocation, const config::ConfigFile& file,
                  const config::Profile& profile, const char* verb) {
   const auto format = output_format(invocation, file.config());
   if (format == output::Format::kTable) {
@@ -83,7 +83,7 @@ void print_saved(const Invocation& invocation, const config::ConfigFile& file,
                        "profile");
 }
 
-int run_init(Invocation& invocation) {
+int run_init(ParsedCommand& invocation) {
   auto file = load_config_file(invocation);
   const std::string name = invocation.globals().profile.value_or(config::kDefaultProfileName);
   std::optional<std::string> url = invocation.value("url");
@@ -112,7 +112,7 @@ int run_init(Invocation& invocation) {
   return 0;
 }
 
-int run_add_profile(Invocation& invocation) {
+int run_add_profile(ParsedCommand& invocation) {
   auto file = load_config_file(invocation);
   const std::string name = invocation.positionals().at(0);
   auto url = invocation.value("url");
@@ -128,7 +128,7 @@ int run_add_profile(Invocation& invocation) {
   return 0;
 }
 
-int run_remove_profile(Invocation& invocation) {
+int run_remove_profile(ParsedCommand& invocation) {
   auto file = load_config_file(invocation);
   const std::string name = invocation.positionals().at(0);
   if (!file.config().find(name)) {
@@ -152,7 +152,7 @@ int run_remove_profile(Invocation& invocation) {
   return 0;
 }
 
-int run_use_context(Invocation& invocation) {
+int run_use_context(ParsedCommand& invocation) {
   auto file = load_config_file(invocation);
   const std::string name = invocation.positionals().at(0);
   if (!file.config().find(name)) {
@@ -178,7 +178,7 @@ std::string source_name(config::ProfileSource source) {
   return "built-in default";
 }
 
-int run_current_context(Invocation& invocation) {
+int run_current_context(ParsedCommand& invocation) {
   auto file = load_config_file(invocation);
   auto [name, source] = config::select_profile_name(file.config(), config::Environment::process(),
                                                     invocation.globals().profile);
@@ -195,7 +195,7 @@ int run_current_context(Invocation& invocation) {
   return 0;
 }
 
-int run_show(Invocation& invocation) {
+int run_show(ParsedCommand& invocation) {
   auto file = load_config_file(invocation);
   const auto& config = file.config();
   auto [active, source] = config::select_profile_name(config, config::Environment::process(),
@@ -267,7 +267,7 @@ int run_show(Invocation& invocation) {
   return 0;
 }
 
-CommandSpec command(std::string path, std::string summary, std::function<int(Invocation&)> run) {
+CommandSpec command(std::string path, std::string summary, std::function<int(ParsedCommand&)> run) {
   CommandSpec spec;
   spec.path = std::move(path);
   spec.summary = std::move(summary);

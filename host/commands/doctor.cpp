@@ -5,7 +5,7 @@
 #include <ostream>
 
 #include "cli/command_registry.hpp"
-#include "commands/core_command_support.hpp"
+#include "commands/builtin_command_support.hpp"
 #include "xnatctl/auth/whoami.hpp"
 #include "xnatctl/error.hpp"
 #include "xnatctl/output/records.hpp"
@@ -26,7 +26,7 @@ std::string describe_tls(const auth::NetworkPlan& plan) {
   return "verified, host name checked; trusts " + plan.tls.ca_source;
 }
 
-int run_doctor(Invocation& invocation) {
+int run_doctor(ParsedCommand& invocation) {
   auto connection = auth::connect(connect_options(invocation));
   const auto& profile = connection.profile;
   const auto& plan = connection.network;

@@ -5,8 +5,8 @@
 
 #include <ostream>
 
-#include "cli/invocation.hpp"
-#include "commands/core_command_support.hpp"
+#include "cli/parsed_command.hpp"
+#include "commands/builtin_command_support.hpp"
 #include "plugins/plugin_catalog.hpp"
 #include "plugins/plugin_command_adapter.hpp"
 #include "xnatctl/error.hpp"
@@ -15,11 +15,11 @@
 namespace xnatctl::host {
 namespace {
 
-output::Format format_of(const Invocation& inv) {
+output::Format format_of(const ParsedCommand& inv) {
   return output_format(inv, load_config_file(inv).config());
 }
 
-int list_plugins(const PluginCatalog& catalog, Invocation& inv) {
+int list_plugins(const PluginCatalog& catalog, ParsedCommand& inv) {
   output::RecordWriter writer(format_of(inv), inv.out());
   for (const auto& p : catalog.plugins()) {
     const xc_plugin_desc* d =
@@ -50,13 +50,15 @@ Poco::JSON::Array::Ptr options_json(const xc_option_desc* const* options, size_t
   return array;
 }
 
-int plugin_info(const PluginCatalog& catalog, Invocation& inv) {
+int plugin_info(const PluginCatalog& catalog, ParsedCommand& inv) {
   const std::string id = inv.positionals().at(0);
   const PluginRecord* p = catalog.find(id);
   if (p == nullptr)
     throw Error("no plugin '" + id + "' was found (see 'xnatctl plugin list')", ExitCode::kUsage);
-  const xc_plugin_desc* d =
-      p->opened.desc != nullptr && p->state != PluginState::kAbiMismatch ? p->desc() : nullptr;
+  const xc_plugin_desc* d = p->opened.desc != nullptr && p->state != PluginState::kAbiMismatch &&
+                                    p->state != PluginState::kMalformed
+                                ? p->desc()
+                                : nullptr;
 
   Poco::JSON::Object info(Poco::JSON_PRESERVE_KEY_ORDER);
   info.set("id", p->id);
@@ -143,16 +145,16 @@ void register_plugin_commands(CommandRegistry& registry, const PluginCatalog& ca
   list.summary = "List every plugin found, with its state and the reason for it";
   list.description =
       "Shows each candidate plugin in search order: enabled; disabled by system, user or env; "
-      "refused (unsafe permissions); shadowed; failed to open; ABI mismatch; conflict; init "
-      "failed.";
-  list.run = [&catalog](Invocation& inv) { return list_plugins(catalog, inv); };
+      "refused (unsafe permissions); shadowed; failed to open; ABI mismatch; malformed; conflict; "
+      "init failed.";
+  list.run = [&catalog](ParsedCommand& inv) { return list_plugins(catalog, inv); };
   registry.add(std::move(list));
 
   CommandSpec info;
   info.path = "plugin info";
   info.summary = "Show one plugin's commands, transports, routers and options";
   info.positionals = {{"ID", "the plugin id (its file name without .so)", true, false}};
-  info.run = [&catalog](Invocation& inv) { return plugin_info(catalog, inv); };
+  info.run = [&catalog](ParsedCommand& inv) { return plugin_info(catalog, inv); };
   registry.add(std::move(info));
 }
 

@@ -1,7 +1,7 @@
 // `scan list`: the scans of one session, by label (with a project) or XNAT ID.
 
 #include "cli/command_registry.hpp"
-#include "commands/core_command_support.hpp"
+#include "commands/builtin_command_support.hpp"
 #include "xnatctl/error.hpp"
 #include "xnatctl/output/records.hpp"
 #include "xnatctl/xnat/listings.hpp"
@@ -9,7 +9,7 @@
 namespace xnatctl::host {
 namespace {
 
-int run_scan_list(Invocation& invocation) {
+int run_scan_list(ParsedCommand& invocation) {
   auto connection = auth::connect(connect_options(invocation));
   auto experiment = invocation.value("experiment");
   if (!experiment) throw UsageError("scan list: --experiment/-E is required");

@@ -3,7 +3,7 @@
 #include <Poco/String.h>
 
 #include "cli/command_registry.hpp"
-#include "commands/core_command_support.hpp"
+#include "commands/builtin_command_support.hpp"
 #include "xnatctl/error.hpp"
 #include "xnatctl/output/records.hpp"
 #include "xnatctl/xnat/listings.hpp"
@@ -11,7 +11,7 @@
 namespace xnatctl::host {
 namespace {
 
-int run_session_list(Invocation& invocation) {
+int run_session_list(ParsedCommand& invocation) {
   auto connection = auth::connect(connect_options(invocation));
   auto project = invocation.value("project");
   if (!project) project = connection.profile.default_project;

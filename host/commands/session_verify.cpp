@@ -7,7 +7,7 @@
 #include <ostream>
 
 #include "cli/command_registry.hpp"
-#include "commands/core_command_support.hpp"
+#include "commands/builtin_command_support.hpp"
 #include "xnatctl/error.hpp"
 #include "xnatctl/upload/discovery.hpp"
 #include "xnatctl/upload/landing.hpp"
@@ -57,7 +57,7 @@ void print_report(std::ostream& out, output::Format format, int verbosity, const
     for (const auto& d : r.differences) out << "  differs: " << d.path << ": " << d.what << "\n";
 }
 
-int run_session_verify(Invocation& invocation) {
+int run_session_verify(ParsedCommand& invocation) {
   auto connection = auth::connect(connect_options(invocation));
   auto project = invocation.value("project");
   if (!project) project = connection.profile.default_project;

@@ -1,7 +1,7 @@
 #include "commands/upload_commands.hpp"
 
-#include "cli/invocation.hpp"
-#include "commands/core_command_support.hpp"
+#include "cli/parsed_command.hpp"
+#include "commands/builtin_command_support.hpp"
 #include "commands/upload_flow.hpp"
 #include "plugins/host_services.hpp"
 #include "plugins/plugin_catalog.hpp"
@@ -117,7 +117,7 @@ CommandSpec session_upload(PluginCatalog& catalog, HostServices& services) {
   add_transport_options(spec, catalog, kUploadCommand);
   // --transport cstore: the C-STORE options are accepted here too.
   add_transport_options(spec, catalog, kUploadDicomCommand, true);
-  spec.run = [&catalog, &services](Invocation& inv) -> int {
+  spec.run = [&catalog, &services](ParsedCommand& inv) -> int {
     return run_upload(UploadCommand::kRest, inv, catalog, services);
   };
   return spec;
@@ -140,7 +140,7 @@ CommandSpec session_upload_dicom(PluginCatalog& catalog, HostServices& services)
     spec.unavailable = catalog.unavailable_reason("cstore");
   }
   add_transport_options(spec, catalog, kUploadDicomCommand);
-  spec.run = [&catalog, &services](Invocation& inv) -> int {
+  spec.run = [&catalog, &services](ParsedCommand& inv) -> int {
     return run_upload(UploadCommand::kDicom, inv, catalog, services);
   };
   return spec;

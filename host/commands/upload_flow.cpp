@@ -7,7 +7,7 @@
 #include <set>
 #include <tuple>
 
-#include "commands/core_command_support.hpp"
+#include "commands/builtin_command_support.hpp"
 #include "commands/upload_output.hpp"
 #include "plugins/status_mapping.hpp"
 #include "plugins/transport_runner.hpp"
@@ -27,13 +27,13 @@ using upload::Job;
 
 constexpr int kMaxWorkers = 64;
 
-std::string transport_name(UploadCommand command, const Invocation& inv) {
+std::string transport_name(UploadCommand command, const ParsedCommand& inv) {
   if (command == UploadCommand::kDicom) return "cstore";
   if (auto named = inv.value("transport")) return *named;
   return inv.flag("gradual") ? "rest_gradual" : "rest_zip";
 }
 
-upload::JobSettings settings_of(const Invocation& inv) {
+upload::JobSettings settings_of(const ParsedCommand& inv) {
   upload::JobSettings s;
   if (inv.flag("prearchive") && inv.flag("direct-archive"))
     throw UsageError("--prearchive and --direct-archive exclude each other");
@@ -53,7 +53,7 @@ upload::JobSettings settings_of(const Invocation& inv) {
   return s;
 }
 
-upload::MultiStudyPolicy study_policy(const Invocation& inv) {
+upload::MultiStudyPolicy study_policy(const ParsedCommand& inv) {
   const bool split = inv.flag("split-studies"), merge = inv.flag("allow-multi-study");
   if (split && merge)
     throw UsageError("--split-studies and --allow-multi-study exclude each other");
@@ -62,7 +62,7 @@ upload::MultiStudyPolicy study_policy(const Invocation& inv) {
 }
 
 // The receiver a C-STORE upload goes to, as the journal identifies it.
-std::string dicom_endpoint(const Invocation& inv) {
+std::string dicom_endpoint(const ParsedCommand& inv) {
   return "dicom://" + inv.value("host").value_or("") + ":" + inv.value("port").value_or("") + "/" +
          inv.value("called-aet").value_or("");
 }
@@ -80,7 +80,8 @@ std::string shell_word(const std::string& word) {
 
 // The command that resumes this run: every option the user typed (secrets excepted), the
 // destination the journal is keyed by even where it came from a profile, and --resume.
-std::string resume_command(UploadCommand command, const Invocation& inv, const fs::path& source) {
+std::string resume_command(UploadCommand command, const ParsedCommand& inv,
+                           const fs::path& source) {
   std::string cmd = "xnatctl";
   if (inv.globals().profile) cmd += " -p " + shell_word(*inv.globals().profile);
   cmd += command == UploadCommand::kDicom ? " session upload-dicom " : " session upload ";
@@ -166,7 +167,7 @@ SessionReport finish_earlier(const Job& whole, bool rest, HostServices& services
 
 }  // namespace
 
-int run_upload(UploadCommand command, const Invocation& inv, PluginCatalog& catalog,
+int run_upload(UploadCommand command, const ParsedCommand& inv, PluginCatalog& catalog,
                HostServices& services) {
   const std::string requested = transport_name(command, inv);
   if (!catalog.transport(requested))
@@ -212,11 +213,11 @@ int run_upload(UploadCommand command, const Invocation& inv, PluginCatalog& cata
   std::optional<std::string> server_problem;
   if (command == UploadCommand::kRest) {
     services.set_connector([&inv] {
-      auth::ConnectOptions options = connect_options(inv);
+      auth::ConnectOptions login = connect_options(inv);
       // The guide's `session upload ... --username U --password P` (parallel uploads).
-      if (auto user = inv.value("username")) options.credentials.username = *user;
-      if (auto password = inv.value("password")) options.credentials.password = *password;
-      return auth::connect(options);
+      if (auto user = inv.value("username")) login.credentials.username = *user;
+      if (auto password = inv.value("password")) login.credentials.password = *password;
+      return auth::connect(login);
     });
     try {
       base.target.server_url = services.client().options().base_url;

@@ -5,7 +5,7 @@
 // (REST) land and verify → summary. The domain steps live in core/upload; this file only
 // sequences them for one command run and turns their results into output and an exit code.
 
-#include "cli/invocation.hpp"
+#include "cli/parsed_command.hpp"
 #include "plugins/host_services.hpp"
 #include "plugins/plugin_catalog.hpp"
 
@@ -16,7 +16,7 @@ enum class UploadCommand {
   kDicom,  // session upload-dicom: cstore; no REST login, the receiver routes by header
 };
 
-int run_upload(UploadCommand command, const Invocation& invocation, PluginCatalog& catalog,
+int run_upload(UploadCommand command, const ParsedCommand& invocation, PluginCatalog& catalog,
                HostServices& services);
 
 }  // namespace xnatctl::host

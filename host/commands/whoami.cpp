@@ -5,14 +5,14 @@
 #include <ostream>
 
 #include "cli/command_registry.hpp"
-#include "commands/core_command_support.hpp"
+#include "commands/builtin_command_support.hpp"
 #include "xnatctl/error.hpp"
 #include "xnatctl/output/records.hpp"
 
 namespace xnatctl::host {
 namespace {
 
-int run_whoami(Invocation& invocation) {
+int run_whoami(ParsedCommand& invocation) {
   auto connection = auth::connect(connect_options(invocation));
   const auto& profile = connection.profile;
   const bool had_token =

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <string>
 
-#include "cli/invocation.hpp"
+#include "cli/parsed_command.hpp"
 #include "xnatctl/output/record_writer.hpp"
 #include "xnatctl/sdk.h"
 
@@ -24,7 +24,7 @@ struct xc_host {
 };
 
 struct xc_invocation {
-  const xnatctl::host::Invocation* invocation = nullptr;
+  const xnatctl::host::ParsedCommand* invocation = nullptr;
   xnatctl::host::HostServices* services = nullptr;
   xnatctl::output::Format format = xnatctl::output::Format::kTable;
   std::mutex output_mutex;  // emit_record/print may be called from plugin worker threads

@@ -191,7 +191,7 @@ http::Client& HostServices::client() {
   return *connection_->client;
 }
 
-std::unique_ptr<xc_invocation> HostServices::wrap(const Invocation& inv, output::Format format) {
+std::unique_ptr<xc_invocation> HostServices::wrap(const ParsedCommand& inv, output::Format format) {
   auto wrapped = std::make_unique<xc_invocation>();
   wrapped->invocation = &inv;
   wrapped->format = format;

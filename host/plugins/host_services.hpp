@@ -38,7 +38,7 @@ class HostServices {
 
   // Wraps `inv` for a plugin call (output format resolved once: --quiet > --output >
   // config output_format > table); after the call, finish() flushes any records.
-  std::unique_ptr<xc_invocation> wrap(const Invocation& inv, output::Format format);
+  std::unique_ptr<xc_invocation> wrap(const ParsedCommand& inv, output::Format format);
   static void finish(xc_invocation& inv);
 
   // Members of the C table reach back to the instance through these.

@@ -2,7 +2,7 @@
 
 #include <cstddef>
 
-#include "commands/core_command_support.hpp"
+#include "commands/builtin_command_support.hpp"
 #include "plugins/host_services.hpp"
 #include "plugins/plugin_catalog.hpp"
 #include "plugins/status_mapping.hpp"
@@ -70,7 +70,7 @@ CommandSpec adapt_plugin_command(PluginCatalog& catalog, PluginRecord& plugin,
 
   PluginRecord* record = &plugin;
   const xc_command_desc* command = &desc;
-  spec.run = [&catalog, record, command, &services](Invocation& inv) {
+  spec.run = [&catalog, record, command, &services](ParsedCommand& inv) {
     void* context = catalog.ensure_initialised(*record, services);
     const config::ConfigFile config = load_config_file(inv);
     services.set_connector([&inv] { return auth::connect(connect_options(inv)); });

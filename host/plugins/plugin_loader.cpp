@@ -79,6 +79,8 @@ std::string validate_descriptor(const xc_plugin_desc* d, const std::string& expe
     return "built for plugin ABI " + theirs + ", newer than this xnatctl's ABI " + ours +
            "; upgrade xnatctl";
   }
+  // The version checks passed: what fails from here is the plugin breaking sdk.h's rules.
+  *state = PluginState::kMalformed;
   if (blank(d->id) || blank(d->version) || blank(d->description))
     return "descriptor lacks id, version or description";
   if (expected_id != d->id) {

@@ -20,6 +20,8 @@ std::string_view to_string(PluginState state) {
       return "failed to open";
     case PluginState::kAbiMismatch:
       return "ABI mismatch";
+    case PluginState::kMalformed:
+      return "malformed";
     case PluginState::kConflict:
       return "conflict";
     case PluginState::kInitFailed:

@@ -15,7 +15,8 @@ enum class PluginState {
   kRefused,           // unsafe location: file or directory writable by group/others
   kShadowed,          // another plugin with the same id came earlier in the search order
   kFailedToOpen,      // dlopen failed, or no entry symbol
-  kAbiMismatch,       // NULL or malformed descriptor, other major, newer minor, bad sizes
+  kAbiMismatch,       // no descriptor, one too small, another major or a newer minor
+  kMalformed,         // a descriptor of our ABI that breaks its rules (missing fields...)
   kConflict,          // id != file stem, or a command/transport name already taken
   kInitFailed,        // init() returned an error (only known once the plugin was used)
 };

@@ -45,7 +45,7 @@ struct InstanceGuard {
 }  // namespace
 
 TransportRunner::TransportRunner(PluginCatalog& catalog, HostServices& services,
-                                 const Invocation& invocation, output::Format format)
+                                 const ParsedCommand& invocation, output::Format format)
     : catalog_(catalog), services_(services), wrapped_(services.wrap(invocation, format)) {}
 
 TransportRunner::~TransportRunner() {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "cli/invocation.hpp"
+#include "cli/parsed_command.hpp"
 #include "plugins/plugin_catalog.hpp"
 #include "xnatctl/output/record_writer.hpp"
 #include "xnatctl/sdk.h"
@@ -28,7 +28,7 @@ struct TransportOutcome {
 class TransportRunner {
  public:
   // `invocation` is what the transport reads its options from; it must outlive the runner.
-  TransportRunner(PluginCatalog& catalog, HostServices& services, const Invocation& invocation,
+  TransportRunner(PluginCatalog& catalog, HostServices& services, const ParsedCommand& invocation,
                   output::Format format);
   ~TransportRunner();
   TransportRunner(const TransportRunner&) = delete;

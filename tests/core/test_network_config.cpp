@@ -12,7 +12,7 @@
 #include "xnatctl/error.hpp"
 #include "xnatctl/http/proxy.hpp"
 #include "xnatctl/http/tls_settings.hpp"
-#include "xnatctl/xnat/paths.hpp"
+#include "xnatctl/xnat/request_paths.hpp"
 #include "xnatctl/xnat/server_info.hpp"
 
 using namespace xnatctl;

@@ -10,7 +10,7 @@
 #include "xnatctl/output/format.hpp"
 #include "xnatctl/output/records.hpp"
 #include "xnatctl/xnat/listings.hpp"
-#include "xnatctl/xnat/paths.hpp"
+#include "xnatctl/xnat/request_paths.hpp"
 #include "xnatctl/xnat/result_set.hpp"
 
 using namespace xnatctl;

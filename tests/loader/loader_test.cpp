@@ -405,6 +405,7 @@ TEST_CASE("an option's value may be left out: alone, =VALUE, or a number as the 
 
   // Declaring an implicit value on a flag is a malformed descriptor.
   const auto states = plugin_states(tree.run({"plugin", "list", "-o", "json"}));
+  CHECK(states.at("fixture_bad_implicit").first == "malformed");
   CHECK(contains(states.at("fixture_bad_implicit").second,
                  "option --tag has an implicit value but is a flag or a list"));
 }

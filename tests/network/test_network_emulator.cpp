@@ -18,7 +18,7 @@
 #include "xnatctl/test_support/emulator_fixture.hpp"
 #include "xnatctl/test_support/test_ca.hpp"
 #include "xnatctl/test_support/tinyproxy_fixture.hpp"
-#include "xnatctl/xnat/paths.hpp"
+#include "xnatctl/xnat/request_paths.hpp"
 
 using namespace xnatctl;
 using test_support::EmulatorFixture;

@@ -13,7 +13,7 @@
 
 #include "landing_internal.hpp"
 #include "xnatctl/error.hpp"
-#include "xnatctl/xnat/paths.hpp"
+#include "xnatctl/xnat/request_paths.hpp"
 
 namespace xnatctl::upload {
 namespace {
@@ -290,7 +290,7 @@ Landing land(http::Client& client, const Job& job, const LandingPlan& plan,
     return landing;
   }
 
-  Committer committer{client, job, plan, landing, false, {}, {}};
+  Committer committer{client, job, plan, landing, false, {}, {}, {}};
   std::vector<std::string> work = paths;
   if (work.empty()) {
     // Nothing new was acknowledged (e.g. --resume after every file of an earlier run was

@@ -8,7 +8,7 @@
 #include "landing_internal.hpp"
 #include "xnatctl/error.hpp"
 #include "xnatctl/http/errors.hpp"
-#include "xnatctl/xnat/paths.hpp"
+#include "xnatctl/xnat/request_paths.hpp"
 #include "xnatctl/xnat/result_set.hpp"
 
 namespace xnatctl::upload::landing_detail {

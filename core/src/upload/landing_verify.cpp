@@ -16,7 +16,7 @@
 #include "xnatctl/http/errors.hpp"
 #include "xnatctl/upload/byte_source.hpp"
 #include "xnatctl/upload/landing.hpp"
-#include "xnatctl/xnat/paths.hpp"
+#include "xnatctl/xnat/request_paths.hpp"
 #include "xnatctl/xnat/result_set.hpp"
 
 namespace xnatctl::upload {

@@ -7,7 +7,7 @@
 
 #include "xnatctl/error.hpp"
 #include "xnatctl/http/errors.hpp"
-#include "xnatctl/xnat/paths.hpp"
+#include "xnatctl/xnat/request_paths.hpp"
 #include "xnatctl/xnat/result_set.hpp"
 
 namespace xnatctl::xnat {

@@ -35,7 +35,7 @@ struct RequestBody {
 struct Request {
   std::string method = "GET";
   // Relative to the server URL of the profile, starting with '/': "/data/projects".
-  // Already percent-encoded where needed (see xnat/paths.hpp for segment encoding).
+  // Already percent-encoded where needed (see xnat/request_paths.hpp for segment encoding).
   std::string path;
   Fields query;    // encoded by the client
   Fields headers;  // Cookie, User-Agent and Content-Length are set by the client

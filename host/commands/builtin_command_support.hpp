@@ -1,14 +1,14 @@
 #pragma once
 
 // Shared plumbing of the built-in commands that talk to XNAT (auth, whoami, config,
-// session list, scan list): how an Invocation becomes core's connection options and output
+// session list, scan list): how a ParsedCommand becomes core's connection options and output
 // format, so every command resolves profiles, credentials and formats the same way.
 
 #include <istream>
 #include <string>
 
 #include "cli/command_spec.hpp"
-#include "cli/invocation.hpp"
+#include "cli/parsed_command.hpp"
 #include "xnatctl/auth/connection.hpp"
 #include "xnatctl/config/config_file.hpp"
 #include "xnatctl/output/format.hpp"
@@ -17,14 +17,14 @@ namespace xnatctl::host {
 
 // --profile, the process environment, the terminal prompter, and with --verbose one stderr
 // line per HTTP exchange (method, path, status: never headers, so never a secret).
-auth::ConnectOptions connect_options(const Invocation& invocation);
+auth::ConnectOptions connect_options(const ParsedCommand& invocation);
 
 // --quiet > --output > config output_format > table.
-output::Format output_format(const Invocation& invocation, const config::Config& config);
+output::Format output_format(const ParsedCommand& invocation, const config::Config& config);
 
 // The config file of this process (HOME / XDG_CONFIG_HOME), loaded and validated once per
-// process (Invocation::config()); a copy, so commands that edit it may.
-config::ConfigFile load_config_file(const Invocation& invocation);
+// process (ParsedCommand::config()); a copy, so commands that edit it may.
+config::ConfigFile load_config_file(const ParsedCommand& invocation);
 
 // The first line of `in` without its line ending (for --password-stdin). Throws UsageError
 // when stdin is empty.

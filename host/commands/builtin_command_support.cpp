@@ -1,4 +1,4 @@
-#include "commands/core_command_support.hpp"
+#include "commands/builtin_command_support.hpp"
 
 #include <mutex>
 #include <ostream>
@@ -9,7 +9,7 @@
 
 namespace xnatctl::host {
 
-auth::ConnectOptions connect_options(const Invocation& invocation) {
+auth::ConnectOptions connect_options(const ParsedCommand& invocation) {
   auth::ConnectOptions options;
   options.profile = invocation.globals().profile;
   options.config_file = invocation.config().file();
@@ -35,11 +35,11 @@ auth::ConnectOptions connect_options(const Invocation& invocation) {
   return options;
 }
 
-output::Format output_format(const Invocation& invocation, const config::Config& config) {
+output::Format output_format(const ParsedCommand& invocation, const config::Config& config) {
   return output::resolve_format(invocation.globals().output, invocation.globals().quiet, config);
 }
 
-config::ConfigFile load_config_file(const Invocation& invocation) {
+config::ConfigFile load_config_file(const ParsedCommand& invocation) {
   return *invocation.config().file();
 }
 

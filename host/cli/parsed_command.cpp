@@ -1,4 +1,4 @@
-#include "cli/invocation.hpp"
+#include "cli/parsed_command.hpp"
 
 #include <charconv>
 
@@ -6,10 +6,10 @@
 
 namespace xnatctl::host {
 
-Invocation::Invocation(const CommandSpec& spec, GlobalOptions globals,
-                       std::map<std::string, std::vector<std::string>> values,
-                       std::vector<std::string> positionals, const Streams& streams,
-                       std::shared_ptr<ConfigSource> config)
+ParsedCommand::ParsedCommand(const CommandSpec& spec, GlobalOptions globals,
+                             std::map<std::string, std::vector<std::string>> values,
+                             std::vector<std::string> positionals, const Streams& streams,
+                             std::shared_ptr<ConfigSource> config)
     : spec_(&spec),
       globals_(std::move(globals)),
       values_(std::move(values)),
@@ -17,18 +17,18 @@ Invocation::Invocation(const CommandSpec& spec, GlobalOptions globals,
       streams_(streams),
       config_(std::move(config)) {}
 
-ConfigSource& Invocation::config() const {
+ConfigSource& ParsedCommand::config() const {
   if (!config_) config_ = ConfigSource::for_process();
   return *config_;
 }
 
-std::optional<std::string> Invocation::value(std::string_view name) const {
+std::optional<std::string> ParsedCommand::value(std::string_view name) const {
   const auto it = values_.find(std::string(name));
   if (it == values_.end() || it->second.empty()) return std::nullopt;
   return it->second.front();
 }
 
-std::optional<long long> Invocation::integer(std::string_view name) const {
+std::optional<long long> ParsedCommand::integer(std::string_view name) const {
   const auto text = value(name);
   if (!text) return std::nullopt;
   long long number = 0;
@@ -42,17 +42,17 @@ std::optional<long long> Invocation::integer(std::string_view name) const {
   return number;
 }
 
-const std::vector<std::string>* Invocation::stored(std::string_view name) const {
+const std::vector<std::string>* ParsedCommand::stored(std::string_view name) const {
   const auto it = values_.find(std::string(name));
   return it == values_.end() ? nullptr : &it->second;
 }
 
-bool Invocation::flag(std::string_view name) const {
+bool ParsedCommand::flag(std::string_view name) const {
   const auto v = value(name);
   return v && (*v == "true" || *v == "1" || *v == "yes");
 }
 
-std::vector<std::string> Invocation::values(std::string_view name) const {
+std::vector<std::string> ParsedCommand::values(std::string_view name) const {
   const auto it = values_.find(std::string(name));
   return it == values_.end() ? std::vector<std::string>{} : it->second;
 }

@@ -18,7 +18,7 @@
 
 namespace xnatctl::host {
 
-class Invocation {
+class ParsedCommand {
  public:
   struct Streams {
     std::istream* in;
@@ -26,10 +26,10 @@ class Invocation {
     std::ostream* err;
   };
 
-  Invocation(const CommandSpec& spec, GlobalOptions globals,
-             std::map<std::string, std::vector<std::string>> values,
-             std::vector<std::string> positionals, const Streams& streams,
-             std::shared_ptr<ConfigSource> config = nullptr);
+  ParsedCommand(const CommandSpec& spec, GlobalOptions globals,
+                std::map<std::string, std::vector<std::string>> values,
+                std::vector<std::string> positionals, const Streams& streams,
+                std::shared_ptr<ConfigSource> config = nullptr);
 
   const CommandSpec& spec() const { return *spec_; }
   const GlobalOptions& globals() const { return globals_; }

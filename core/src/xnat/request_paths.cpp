@@ -1,4 +1,4 @@
-#include "xnatctl/xnat/paths.hpp"
+#include "xnatctl/xnat/request_paths.hpp"
 
 #include <Poco/Exception.h>
 #include <Poco/String.h>
