@@ -296,6 +296,26 @@ TEST_CASE("TLS: a self-signed server is refused by default and accepted with ver
   CHECK(client.fetch(get("/test/echo")).status == 200);
 }
 
+// Bodies are written to the session's socket directly (socket_body_writer.cpp); over TLS that
+// socket is Poco's SecureStreamSocket, so the same bytes must arrive through it.
+TEST_CASE("TLS: request bodies arrive whole, with a length or chunked", "[http][tls]") {
+  testing::FakeXnatOptions server_options;
+  server_options.tls = true;
+  FakeXnat server(server_options);
+  auto options = fast_options(server.url());
+  options.tls.verify = false;
+  http::Client client(options);
+  const bool known_length = GENERATE(true, false);
+  PatternBody pattern{std::size_t{3} * 1024 * 1024 + 17};
+  http::Request request;
+  request.method = "POST";
+  request.path = "/test/upload";
+  request.body = pattern.make(known_length);
+  const auto response = client.fetch(request);
+  CHECK(response.status == 200);
+  CHECK(response.body == std::to_string(pattern.size) + " " + pattern.md5());
+}
+
 TEST_CASE("a silent server runs into the read timeout, which is not retried forever", "[http]") {
   FakeXnat server;
   auto options = fast_options(server.url());
