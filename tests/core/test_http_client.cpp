@@ -90,6 +90,28 @@ TEST_CASE("request bodies stream from a callback, with a length or chunked", "[h
   CHECK(response.body == std::to_string(pattern.size) + " " + pattern.md5());
 }
 
+TEST_CASE("a body that breaks its announced length is an error, found before sending past it",
+          "[http]") {
+  FakeXnat server;
+  auto options = fast_options(server.url());
+  options.retry.max_attempts = 1;
+  http::Client client(options);
+  const bool longer = GENERATE(true, false);
+  PatternBody pattern{longer ? std::size_t{300} * 1024 : std::size_t{100}};
+  http::Request request;
+  request.method = "POST";
+  request.path = "/test/upload";
+  request.body = pattern.make(true);
+  request.body->content_length = longer ? 1000 : 200;
+  try {
+    client.fetch(request);
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK_THAT(e.what(), Catch::Contains(longer ? "produced at least 1001 bytes but announced 1000"
+                                                : "produced 100 bytes but announced 200"));
+  }
+}
+
 TEST_CASE("response bodies stream to a sink in pieces", "[http]") {
   FakeXnat server;
   http::Client client(fast_options(server.url()));

@@ -369,7 +369,13 @@ class Client::Impl {
     // socket before the first byte written past it.
     out.flush();
     if (!out) throw Poco::IOException(stream_failure(session, "connection lost while sending"));
-    detail::SocketBodyWriter writer(session, request.body->content_length);
+    const auto expected = request.body->content_length;
+    auto mismatch = [&](std::int64_t produced, const char* how) {
+      return std::make_exception_ptr(Error(describe(request) + ": the request body produced " +
+                                           how + std::to_string(produced) +
+                                           " bytes but announced " + std::to_string(expected)));
+    };
+    detail::SocketBodyWriter writer(session, expected);
     std::int64_t sent = 0;
     for (bool end = false; !end;) {
       // Fill a whole frame first: bodies often return small pieces (tar headers, short files),
@@ -389,14 +395,17 @@ class Client::Impl {
         }
         filled += n;
       }
+      // Checked before sending: bytes past the announced length would be read by the server
+      // as the start of another request.
+      if (expected >= 0 && sent + static_cast<std::int64_t>(filled) > expected) {
+        callback_error = mismatch(sent + static_cast<std::int64_t>(filled), "at least ");
+        return;
+      }
       writer.write(filled);
       sent += static_cast<std::int64_t>(filled);
     }
-    const auto expected = request.body->content_length;
     if (expected >= 0 && sent != expected) {
-      callback_error = std::make_exception_ptr(
-          Error(describe(request) + ": the request body produced " + std::to_string(sent) +
-                " bytes but announced " + std::to_string(expected)));
+      callback_error = mismatch(sent, "");
       return;
     }
     out.flush();
