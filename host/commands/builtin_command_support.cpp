@@ -35,6 +35,13 @@ auth::ConnectOptions connect_options(const ParsedCommand& invocation) {
   return options;
 }
 
+std::string required_project(const ParsedCommand& invocation, const auth::Connection& connection) {
+  if (auto project = invocation.value("project")) return *project;
+  if (connection.profile.default_project) return *connection.profile.default_project;
+  throw UsageError("project required: pass --project/-P or set default_project in profile '" +
+                   connection.profile.name + "'");
+}
+
 output::Format output_format(const ParsedCommand& invocation, const config::Config& config) {
   return output::resolve_format(invocation.globals().output, invocation.globals().quiet, config);
 }

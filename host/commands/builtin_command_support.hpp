@@ -22,6 +22,10 @@ auth::ConnectOptions connect_options(const ParsedCommand& invocation);
 // --quiet > --output > config output_format > table.
 output::Format output_format(const ParsedCommand& invocation, const config::Config& config);
 
+// --project/-P, else the profile's default_project; a UsageError naming both when neither is
+// set (session list, session verify: commands that need one project).
+std::string required_project(const ParsedCommand& invocation, const auth::Connection& connection);
+
 // The config file of this process (HOME / XDG_CONFIG_HOME), loaded and validated once per
 // process (ParsedCommand::config()); a copy, so commands that edit it may.
 config::ConfigFile load_config_file(const ParsedCommand& invocation);

@@ -13,13 +13,8 @@ namespace {
 
 int run_session_list(ParsedCommand& invocation) {
   auto connection = auth::connect(connect_options(invocation));
-  auto project = invocation.value("project");
-  if (!project) project = connection.profile.default_project;
-  if (!project) {
-    throw UsageError("project required: pass --project/-P or set default_project in profile '" +
-                     connection.profile.name + "'");
-  }
-  auto sessions = xnat::list_sessions(*connection.client, *project, invocation.value("subject"));
+  const std::string project = required_project(invocation, connection);
+  auto sessions = xnat::list_sessions(*connection.client, project, invocation.value("subject"));
   const auto modality = invocation.value("modality");
   std::vector<output::Record> records;
   for (const auto& s : sessions) {
@@ -35,7 +30,7 @@ int run_session_list(ParsedCommand& invocation) {
     // Where else a just-uploaded session can be (the seed's "Verifying Your Upload").
     invocation.err() << "note: sessions waiting for review are listed by 'xnatctl prearchive "
                         "list --project "
-                     << *project << "'\n";
+                     << project << "'\n";
   }
   output::print_list(invocation.out(), format,
                      {{"id", "ID"},

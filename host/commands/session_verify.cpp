@@ -59,17 +59,12 @@ void print_report(std::ostream& out, output::Format format, int verbosity, const
 
 int run_session_verify(ParsedCommand& invocation) {
   auto connection = auth::connect(connect_options(invocation));
-  auto project = invocation.value("project");
-  if (!project) project = connection.profile.default_project;
-  if (!project) {
-    throw UsageError("project required: pass --project/-P or set default_project in profile '" +
-                     connection.profile.name + "'");
-  }
+  const std::string project = required_project(invocation, connection);
   const auto format = output_format(invocation, connection.config_file.config());
 
   auto discovery = upload::discover(invocation.positionals().at(0));
   upload::Job job;
-  job.target = {connection.profile.url, *project, *invocation.value("subject"),
+  job.target = {connection.profile.url, project, *invocation.value("subject"),
                 *invocation.value("session")};
   job.source = discovery.source;
   job.source_kind = discovery.kind;
