@@ -7,8 +7,10 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   libboost-dev libboost-program-options-dev
   libpoco-dev libssl-dev libdcmtk-dev dcmtk libyaml-cpp-dev libarchive-dev catch2
+  zlib1g-dev libdeflate-dev  # zip bodies: deflate, and a fast CRC-32
   # test peers and test data nobody on the team wrote
   orthanc dicom3tools python3-pydicom python3-nibabel curl openssl
+  openjdk-17-jdk-headless  # java.util.zip.ZipInputStream, XNAT's zip reader, reads our zip bodies
   strace  # tests count how often a file is opened (and the connections a run opens)
   zip  # tests build pre-built .zip sources
   bsdutils  # script(1): the progress-bar test runs xnatctl on a pseudo-terminal

@@ -222,9 +222,10 @@ xc_status job_archive_open(const xc_upload_job* handle, const size_t* indices, s
       return fail(error, XC_NOT_FOUND, "job_archive_open: file index out of range");
   }
   const ArchiveFormat f = format == XC_ARCHIVE_ZIP ? ArchiveFormat::kZip : ArchiveFormat::kTar;
-  return open_body(handle, out, error, [&files, f](const upload::Job& job, upload::ProgressHook h) {
-    return upload::open_archive_body(job, files, f, std::move(h));
-  });
+  return open_body(
+      handle, out, error, [&files, f, handle](const upload::Job& job, upload::ProgressHook h) {
+        return upload::open_archive_body(job, files, f, std::move(h), handle->zip_levels);
+      });
 }
 
 // ---- results and progress ----

@@ -15,6 +15,7 @@
 #include "xnatctl/sdk.h"
 #include "xnatctl/upload/job.hpp"
 #include "xnatctl/upload/results.hpp"
+#include "xnatctl/upload/zip_level_chooser.hpp"
 
 namespace xnatctl::host {
 struct HostBody;
@@ -39,6 +40,9 @@ struct xc_upload_job {
   std::string source;  // backs xc_job_info.source
   // Told why a body read failed (the C read callback can only say that it failed).
   std::function<void(const std::string&)> warn;
+  // One for every zip body of the job, so what one batch learns about the link serves all.
+  std::shared_ptr<xnatctl::upload::ZipLevelChooser> zip_levels =
+      std::make_shared<xnatctl::upload::ZipLevelChooser>();
 
   std::mutex bodies_mutex;
   std::set<xnatctl::host::HostBody*> open_bodies;

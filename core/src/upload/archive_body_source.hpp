@@ -1,28 +1,37 @@
 #pragma once
 
-// A tar (ustar) or zip (deflate) of chosen job files, produced while it is read. libarchive's
-// writer is used as a transformer without threads: its write callback appends to an in-memory
-// buffer and it is unblocked (bytes_per_block 0), so every call we make (a header, a chunk of
-// file data, the close) immediately yields the output it implies; read() makes the next call
-// only once the caller has taken everything the previous one produced. Memory is the chunk
-// buffer plus one call's output, whatever the size of the data.
+// A tar (ustar) or zip (deflate) of chosen job files, produced while it is read. The tar is
+// libarchive's writer used as a transformer without threads: its write callback appends to an
+// in-memory buffer and it is unblocked (bytes_per_block 0), so every call we make (a header,
+// a chunk of file data, the close) immediately yields the output it implies. The zip is
+// ZipStreamWriter, which works the same way, with each entry's deflate level from a
+// ZipLevelChooser fed with how long this body spends producing and how long its reader
+// spends away sending. read() makes the next call only once the caller has taken everything
+// the previous one produced. Memory is the chunk buffer plus one call's output, whatever the
+// size of the data.
 
 #include <archive.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "output_buffer.hpp"
 #include "xnatctl/upload/byte_source.hpp"
+#include "xnatctl/upload/zip_level_chooser.hpp"
+#include "zip_stream_writer.hpp"
 
 namespace xnatctl::upload {
 
 class ArchiveBodySource final : public ByteSource {
  public:
+  // `chooser` (zip only) picks each entry's deflate level; without one every entry is
+  // deflated at level 1.
   ArchiveBodySource(const Job& job, const std::vector<std::size_t>& indices, ArchiveFormat format,
-                    ProgressHook hook);
+                    ProgressHook hook, std::shared_ptr<ZipLevelChooser> chooser = {});
   ~ArchiveBodySource() override;
   ArchiveBodySource(const ArchiveBodySource&) = delete;
   ArchiveBodySource& operator=(const ArchiveBodySource&) = delete;
@@ -46,6 +55,8 @@ class ArchiveBodySource final : public ByteSource {
   void write_header();
   void write_data();
   void finish();
+  void end_zip_entry();
+  void report_sent();
   [[noreturn]] void fail(const std::string& what);
   static la_ssize_t collect(struct archive* writer, void* self, const void* data, std::size_t size);
 
@@ -53,14 +64,24 @@ class ArchiveBodySource final : public ByteSource {
   ArchiveFormat format_;
   ProgressHook hook_;
   std::int64_t size_;
-  struct archive* writer_ = nullptr;
-  std::unique_ptr<ByteSource> current_;  // the entry whose data is being written
+  std::shared_ptr<ZipLevelChooser> chooser_;
+  struct archive* writer_ = nullptr;      // tar
+  std::unique_ptr<ZipStreamWriter> zip_;  // zip
+  std::unique_ptr<ByteSource> current_;   // the entry whose data is being written
   std::size_t next_entry_ = 0;
   Step step_ = Step::kHeader;
   std::vector<char> chunk_;
-  std::string output_;  // what the writer produced and read() has not handed out yet
-  std::size_t output_taken_ = 0;
+  OutputBuffer output_;  // what the writer produced and read() has not handed out yet
   std::uint64_t produced_ = 0;
+
+  // What the chooser is told (zip with a chooser only).
+  using Clock = std::chrono::steady_clock;
+  int level_ = 1;                // of the entry being written, and of what output_ holds
+  double entry_seconds_ = 0;     // producing the current entry
+  bool handed_out_ = false;      // read() returned bytes and has not been called since
+  Clock::time_point handed_at_;  // when it returned them
+  int handed_level_ = 1;         // their level
+  ZipLevelChooser::Sent sent_[2] = {{0, 0, 0}, {1, 0, 0}};  // not yet reported
 };
 
 // The bytes of one file: a plain file or a member of a pre-built archive.

@@ -57,8 +57,9 @@ std::unique_ptr<ByteSource> open_source_archive(const Job& job, ProgressHook hoo
 std::unique_ptr<ByteSource> open_archive_body(
     const Job& job,
     std::vector<std::size_t> indices,  // NOLINT(performance-unnecessary-value-param)
-    ArchiveFormat format, ProgressHook hook) {
-  return std::make_unique<ArchiveBodySource>(job, indices, format, std::move(hook));
+    ArchiveFormat format, ProgressHook hook, std::shared_ptr<ZipLevelChooser> chooser) {
+  return std::make_unique<ArchiveBodySource>(job, indices, format, std::move(hook),
+                                             std::move(chooser));
 }
 
 std::int64_t tar_body_size(const Job& job, const std::vector<std::size_t>& indices) {

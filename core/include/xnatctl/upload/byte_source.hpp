@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "xnatctl/upload/job.hpp"
+#include "xnatctl/upload/zip_level_chooser.hpp"
 
 namespace xnatctl::upload {
 
@@ -46,9 +47,11 @@ std::unique_ptr<ByteSource> open_source_archive(const Job& job, ProgressHook hoo
 // A tar (ustar, uncompressed, exact size()) or zip (deflated, size() -1) holding the chosen
 // job files, produced while it is read. Entry names are the files' relative paths made safe
 // (no "..", no leading '/'; names a format cannot hold are shortened deterministically and
-// stay unique).
+// stay unique). A zip's entries are deflated at the level `chooser` picks for each (share
+// one across an upload's bodies), or at level 1 without one.
 std::unique_ptr<ByteSource> open_archive_body(const Job& job, std::vector<std::size_t> indices,
-                                              ArchiveFormat format, ProgressHook hook = {});
+                                              ArchiveFormat format, ProgressHook hook = {},
+                                              std::shared_ptr<ZipLevelChooser> chooser = {});
 
 // The exact byte count open_archive_body(job, indices, kTar) will produce.
 std::int64_t tar_body_size(const Job& job, const std::vector<std::size_t>& indices);
