@@ -193,8 +193,12 @@ ArchivePtr reader_for(ArchiveFormat format, bool seekable) {
 }  // namespace
 
 void read_archive_stream(std::istream& source, ArchiveFormat format, const EntryVisitor& visit,
-                         const ArchiveLimits& limits) {
+                         const ArchiveLimits& limits, bool check_zip_crc) {
   ArchivePtr a = reader_for(format, false);
+  if (!check_zip_crc && format == ArchiveFormat::Zip &&
+      archive_read_set_format_option(a.get(), "zip", "ignorecrc32", "1") != ARCHIVE_OK) {
+    throw ArchiveReadError("libarchive cannot skip the zip CRC-32 check");
+  }
   Source src{&source, std::vector<char>(256 * 1024), nullptr, limits};
   if (archive_read_open(a.get(), &src, nullptr, &read_callback, nullptr) != ARCHIVE_OK) {
     if (src.error) std::rethrow_exception(src.error);

@@ -43,9 +43,10 @@ struct ArchiveLimits {
 // Reads `source` as `format` (Zip, Tar or Tgz) and visits each entry in order. Throws
 // ArchiveReadError for a broken archive or one that expands past `limits`; a zip stream with
 // no recognisable entry at all yields no entries (XNAT's streaming zip reader behaves so,
-// §11.6). Exceptions thrown by `source` or the visitor propagate unchanged.
+// §11.6). Exceptions thrown by `source` or the visitor propagate unchanged. `check_zip_crc`
+// false skips the CRC-32 check of zip entries (the emulator's --skip-zip-crc).
 void read_archive_stream(std::istream& source, ArchiveFormat format, const EntryVisitor& visit,
-                         const ArchiveLimits& limits = {});
+                         const ArchiveLimits& limits = {}, bool check_zip_crc = true);
 
 // The same for an archive in a file. A zip is then read through its central directory, the
 // only place a zip records that an entry is a symlink (a streamed zip cannot tell).

@@ -81,6 +81,7 @@ std::optional<EmulatorConfig> parse_command_line(int argc, char** argv) {
     ("build-tick", po::value(&cfg.build_tick_seconds)->default_value(60), "seconds between idle-builder passes")
     ("max-runtime", po::value(&cfg.max_runtime_seconds)->default_value(0), "exit after this many seconds (0 = never)")
     ("sink", po::bool_switch(&cfg.sink), "parse and count uploads but store no files")
+    ("skip-zip-crc", po::bool_switch(&cfg.skip_zip_crc), "do not check zip entries' CRC-32 (benchmarks: see README)")
     ("rewrite-header", po::bool_switch(&cfg.rewrite_header), "store DICOM objects re-written as XNAT does (new file meta, re-encoded header), not as sent")
     ("reset-data", po::bool_switch(&cfg.reset_data), "wipe prearchive/ and archive/ under --data at start")
     ("tls-cert", po::value<std::string>(), "PEM certificate: serve HTTPS")

@@ -204,22 +204,26 @@ class ImportRun {
   void import_archive(std::istream& data, ArchiveFormat format) {
     bool any_entry = false;
     try {
-      read_archive_stream(data, format, [&](const ArchiveEntry& entry, std::istream& entry_data) {
-        any_entry = true;
-        if (entry.kind != EntryKind::File) return;  // directories etc. are skipped (§3.3)
-        std::string name = entry.path;
-        if (auto slash = name.find_last_of('/'); slash != std::string::npos)
-          name = name.substr(slash + 1);
-        if (name.empty()) return;
-        // Archives inside archives are imported recursively (§3.3).
-        const auto nested = detect_archive_format(name);
-        if (nested == ArchiveFormat::Zip || nested == ArchiveFormat::Tar ||
-            nested == ArchiveFormat::Tgz) {
-          import_archive(entry_data, nested);
-          return;
-        }
-        import_object(name, entry_data);
-      });
+      const bool check_crc = !ctx_.emu.config.skip_zip_crc;
+      read_archive_stream(
+          data, format,
+          [&](const ArchiveEntry& entry, std::istream& entry_data) {
+            any_entry = true;
+            if (entry.kind != EntryKind::File) return;  // directories etc. are skipped (§3.3)
+            std::string name = entry.path;
+            if (auto slash = name.find_last_of('/'); slash != std::string::npos)
+              name = name.substr(slash + 1);
+            if (name.empty()) return;
+            // Archives inside archives are imported recursively (§3.3).
+            const auto nested = detect_archive_format(name);
+            if (nested == ArchiveFormat::Zip || nested == ArchiveFormat::Tar ||
+                nested == ArchiveFormat::Tgz) {
+              import_archive(entry_data, nested);
+              return;
+            }
+            import_object(name, entry_data);
+          },
+          {}, check_crc);
     } catch (const ArchiveReadError& e) {
       throw HttpError(400, std::string("unable to read the uploaded archive: ") + e.what());
     }
