@@ -112,6 +112,14 @@ TransportOutcome TransportRunner::run(const TransportRef& transport, const uploa
     outcome.status = describes ? desc.describe(instance, &handle, &error) : XC_OK;
   } else {
     outcome.status = desc.upload(instance, &handle, &error);
+    const auto deflated = handle.zip_levels->entries_at(1);
+    const auto stored = handle.zip_levels->entries_at(0);
+    if (services_.verbosity() >= 1 && deflated + stored > 0) {
+      std::lock_guard lock(wrapped_->output_mutex);
+      services_.err() << "info: zip entries: " << deflated << " deflated, " << stored
+                      << " in stored blocks (deflated only where that was faster than sending "
+                         "them as they are)\n";
+    }
   }
   if (outcome.status != XC_OK)
     outcome.message = message_of(error, std::string(desc.name) + " failed");
