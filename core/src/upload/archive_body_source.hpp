@@ -56,6 +56,7 @@ class ArchiveBodySource final : public ByteSource {
   void write_data();
   void finish();
   void end_zip_entry();
+  std::size_t handed_out(std::size_t n);  // bookkeeping for `n` bytes read() returns
   void report_sent();
   [[noreturn]] void fail(const std::string& what);
   static la_ssize_t collect(struct archive* writer, void* self, const void* data, std::size_t size);

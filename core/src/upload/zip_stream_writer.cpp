@@ -3,6 +3,7 @@
 #include <libdeflate.h>
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 
 #include "xnatctl/error.hpp"
@@ -29,6 +30,17 @@ constexpr std::uint16_t kMax16 = 0xffff;
 // may or may not end past it; ZipInputStream picks the descriptor's form from the sizes it
 // counted, a standard reader from the local header, and both must agree.
 constexpr std::uint64_t kZip64Unsure = std::uint64_t{4} << 20;
+
+// Stored deflate blocks: a header byte (BFINAL, BTYPE 00, padding to the byte), LEN, ~LEN.
+constexpr std::size_t kBlockHeader = 5;
+constexpr std::size_t kStoredBlock = 65535;
+void stored_block_header(char* at, std::size_t length) {
+  at[0] = 0;  // not final: end_entry() writes the final block
+  at[1] = static_cast<char>(length & 0xff);
+  at[2] = static_cast<char>((length >> 8) & 0xff);
+  at[3] = static_cast<char>(~length & 0xff);
+  at[4] = static_cast<char>((~length >> 8) & 0xff);
+}
 
 void put16(std::string& s, std::uint64_t v) {
   s.push_back(static_cast<char>(v & 0xff));
@@ -86,15 +98,18 @@ void ZipStreamWriter::begin_entry(std::string_view name, std::uint64_t size, std
   }
   zip64_ = size > kMax32;
   level = std::clamp(level, 0, 9);
-  if (!stream_ready_) {
+  if (level > 0 && !stream_ready_) {
     // Raw deflate (negative window bits): zip adds its own framing and CRC.
     if (deflateInit2(&stream_, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
       throw Error("cannot start deflate: out of memory");
     stream_ready_ = true;
-  } else if (deflateReset(&stream_) != Z_OK ||
-             (level != level_ && deflateParams(&stream_, level, Z_DEFAULT_STRATEGY) != Z_OK)) {
+    stream_level_ = level;
+  } else if (level > 0 && (deflateReset(&stream_) != Z_OK ||
+                           (level != stream_level_ &&
+                            deflateParams(&stream_, level, Z_DEFAULT_STRATEGY) != Z_OK))) {
     throw Error("cannot restart deflate");
   }
+  if (level > 0) stream_level_ = level;
   level_ = level;
 
   Central c{std::string(name), 0, 0, size, offset_, 0, 0, kFlagDescriptor};
@@ -146,22 +161,67 @@ void ZipStreamWriter::deflate_into_out(int flush) {
   }
 }
 
-void ZipStreamWriter::write(const char* data, std::size_t size) {
-  if (!in_entry_) throw Error("internal error: zip data outside an entry");
-  if (size == 0) return;
+void ZipStreamWriter::account(const char* data, std::size_t size) {
   // libdeflate's CRC-32 uses carry-less multiplication where the CPU has it: several times
   // zlib's, which alone cost as much as sending the bytes on loopback.
   crc_ = libdeflate_crc32(crc_, data, size);
   written_ += size;
+}
+
+void ZipStreamWriter::write(const char* data, std::size_t size) {
+  if (!in_entry_) throw Error("internal error: zip data outside an entry");
+  if (size == 0) return;
+  account(data, size);
+  if (level_ == 0) {
+    for (std::size_t at = 0; at < size;) {
+      const std::size_t n = std::min<std::size_t>(size - at, kStoredBlock);
+      char* block = out_.room(kBlockHeader + n);
+      stored_block_header(block, n);
+      std::memcpy(block + kBlockHeader, data + at, n);
+      out_.commit(kBlockHeader + n);
+      compressed_ += kBlockHeader + n;
+      offset_ += kBlockHeader + n;
+      at += n;
+    }
+    return;
+  }
   stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
   stream_.avail_in = static_cast<uInt>(size);
   deflate_into_out(Z_NO_FLUSH);
   stream_.next_in = nullptr;
 }
 
+std::size_t ZipStreamWriter::stored_blocks_into(char* buffer, std::size_t capacity,
+                                                ByteSource& data) {
+  if (!in_entry_ || level_ != 0)
+    throw Error("internal error: stored blocks outside a level-0 entry");
+  std::size_t filled = 0;
+  while (capacity - filled > kBlockHeader) {
+    char* block = buffer + filled;
+    const std::size_t want = std::min<std::size_t>(capacity - filled - kBlockHeader, kStoredBlock);
+    const std::size_t n = data.read(block + kBlockHeader, want);
+    if (n == 0) break;
+    stored_block_header(block, n);
+    account(block + kBlockHeader, n);
+    filled += kBlockHeader + n;
+    compressed_ += kBlockHeader + n;
+    offset_ += kBlockHeader + n;
+  }
+  return filled;
+}
+
 void ZipStreamWriter::end_entry() {
   if (!in_entry_) return;
-  deflate_into_out(Z_FINISH);
+  if (level_ == 0) {
+    // Data blocks are never marked final, so this empty final block ends every level-0
+    // entry, an empty one included.
+    const char last[kBlockHeader] = {1, 0, 0, static_cast<char>(0xff), static_cast<char>(0xff)};
+    out_.append(last, sizeof last);
+    compressed_ += sizeof last;
+    offset_ += sizeof last;
+  } else {
+    deflate_into_out(Z_FINISH);
+  }
   in_entry_ = false;
   if (written_ != expected_) {
     throw Error("zip entry '" + entries_.back().name + "' has " + std::to_string(written_) +

@@ -7,7 +7,9 @@
 // that matters is XNAT's, java.util.zip.ZipInputStream, which accepts a size written after
 // the data (a data descriptor, needed because the CRC is known only at the end) for
 // DEFLATED entries only. A DEFLATED entry at level 0 is the data in stored blocks, as cheap
-// to make as a copy, so a body can skip compression wherever it does not pay. libarchive
+// to make as a copy, so a body can skip compression wherever it does not pay. Those blocks
+// are framed here too (a 5-byte header each, RFC 1951 3.2.4), so their data can be read
+// straight into the reader's buffer; zlib makes levels 1-9. libarchive
 // cannot write that: it turns level 0 into the STORED method, with a data descriptor
 // ZipInputStream refuses, and fixes the level for the whole archive. Poco::Zip pushes
 // through an ostream and has no level 0 either.
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "output_buffer.hpp"
+#include "xnatctl/upload/byte_source.hpp"
 
 namespace xnatctl::upload {
 
@@ -42,12 +45,17 @@ class ZipStreamWriter {
   // know in advance which descriptor form ZipInputStream will expect.
   void begin_entry(std::string_view name, std::uint64_t size, std::int64_t mtime_s, int level);
   void write(const char* data, std::size_t size);
+  // Level 0 only: fills `buffer` with stored blocks of the entry's data read from `data`
+  // into place, so those bytes are copied once, from the file to the caller's buffer.
+  // Returns the bytes filled (needs capacity > 5), 0 once `data` is exhausted.
+  std::size_t stored_blocks_into(char* buffer, std::size_t capacity, ByteSource& data);
   // Throws xnatctl::Error when the data written differs from the size begin_entry() named.
   void end_entry();
   void finish();
 
-  // Compressed bytes of the current or last entry (without its records).
+  // Compressed bytes of the current or last entry (without its records), and its level.
   std::uint64_t entry_compressed_size() const { return compressed_; }
+  int entry_level() const { return level_; }
 
  private:
   struct Central {
@@ -62,11 +70,13 @@ class ZipStreamWriter {
   };
 
   void deflate_into_out(int flush);
+  void account(const char* data, std::size_t size);
 
   OutputBuffer& out_;
   z_stream stream_{};
   bool stream_ready_ = false;
-  int level_ = -1;
+  int level_ = -1;         // of the entry being written
+  int stream_level_ = -1;  // zlib's stream is at (levels 1-9)
   std::vector<Central> entries_;
   std::uint64_t offset_ = 0;  // bytes of the archive so far
   // The entry being written.
