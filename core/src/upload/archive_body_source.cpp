@@ -1,15 +1,12 @@
 #include "archive_body_source.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <algorithm>
 #include <cstring>
 #include <new>
 #include <utility>
 
 #include "entry_names.hpp"
-#include "utf8_ctype_scope.hpp"
+#include "ustar_header.hpp"
 #include "xnatctl/error.hpp"
 
 namespace xnatctl::upload {
@@ -17,17 +14,12 @@ namespace {
 
 // Large enough that per-call overhead is noise, small enough that memory stays flat.
 constexpr std::size_t kChunk = std::size_t{256} * 1024;
-// A reader's buffer at least this large gets level-0 zip data read straight into it; smaller
-// reads go through the output buffer, so stored blocks never get tiny.
+// A reader's buffer at least this large gets tar and level-0 zip data read straight into it;
+// smaller reads go through the output buffer (and stored blocks never get tiny).
 constexpr std::size_t kDirectMin = 4096;
 
-// ustar's mtime field holds 11 octal digits of seconds since 1970. An entry's time is only
-// informative (XNAT reads the DICOM header), so a time it cannot hold becomes the epoch
-// instead of failing the upload.
-std::int64_t storable_mtime_s(std::int64_t mtime_ns, ArchiveFormat format) {
-  const std::int64_t seconds = mtime_ns / 1'000'000'000;
-  if (format == ArchiveFormat::kTar && (seconds < 0 || seconds > 077777777777LL)) return 0;
-  return seconds;
+std::int64_t mtime_s(std::int64_t mtime_ns) {
+  return mtime_ns / 1'000'000'000;
 }
 
 }  // namespace
@@ -51,33 +43,15 @@ ArchiveBodySource::ArchiveBodySource(const Job& job, const std::vector<std::size
 }
 
 ArchiveBodySource::~ArchiveBodySource() {
-  if (writer_) archive_write_free(writer_);
   report_sent();
 }
 
-la_ssize_t ArchiveBodySource::collect(struct archive* writer, void* self, const void* data,
-                                      std::size_t size) {
-  // No exception may cross libarchive's C frames.
-  try {
-    static_cast<ArchiveBodySource*>(self)->output_.append(data, size);
-    return static_cast<la_ssize_t>(size);
-  } catch (const std::bad_alloc&) {
-    archive_set_error(writer, ENOMEM, "out of memory");
-    return -1;
-  }
-}
-
 void ArchiveBodySource::fail(const std::string& what) {
-  const char* why = writer_ ? archive_error_string(writer_) : nullptr;
   const char* kind = format_ == ArchiveFormat::kTar ? "tar" : "zip";
-  throw Error(std::string("cannot build the ") + kind + " body: " + what +
-              (why ? std::string(": ") + why : std::string()));
+  throw Error(std::string("cannot build the ") + kind + " body: " + what);
 }
 
 void ArchiveBodySource::start() {
-  const Utf8CtypeScope utf8;
-  if (writer_) archive_write_free(writer_);
-  writer_ = nullptr;
   zip_.reset();
   current_.reset();
   output_.clear();
@@ -85,21 +59,7 @@ void ArchiveBodySource::start() {
   next_entry_ = 0;
   step_ = Step::kHeader;
   handed_out_ = false;
-  if (format_ == ArchiveFormat::kZip) {
-    zip_ = std::make_unique<ZipStreamWriter>(output_);
-    return;
-  }
-  writer_ = archive_write_new();
-  if (!writer_) throw Error("cannot build the archive body: out of memory");
-  if (archive_write_set_format_ustar(writer_) != ARCHIVE_OK) fail("unsupported format");
-  // Unblocked: output reaches collect() as soon as it exists, and the last block is not
-  // padded, so a tar is exactly headers + padded data + the two end blocks.
-  archive_write_set_bytes_per_block(writer_, 0);
-  archive_write_set_bytes_in_last_block(writer_, 1);
-  if (archive_write_open(writer_, this, nullptr, &ArchiveBodySource::collect, nullptr) !=
-      ARCHIVE_OK) {
-    fail("cannot start");
-  }
+  if (format_ == ArchiveFormat::kZip) zip_ = std::make_unique<ZipStreamWriter>(output_);
 }
 
 void ArchiveBodySource::write_header() {
@@ -117,19 +77,12 @@ void ArchiveBodySource::write_header() {
     // against 1.0 s at level 1).
     level_ = chooser_ ? chooser_->level_for_entry(e.size) : 1;
     entry_seconds_ = 0;
-    zip_->begin_entry(e.name, e.size, storable_mtime_s(e.mtime_ns, format_), level_);
+    zip_->begin_entry(e.name, e.size, mtime_s(e.mtime_ns), level_);
     step_ = Step::kData;
     return;
   }
-  std::unique_ptr<struct archive_entry, decltype(&archive_entry_free)> entry(archive_entry_new(),
-                                                                             archive_entry_free);
-  archive_entry_copy_pathname(entry.get(), e.name.c_str());
-  archive_entry_set_filetype(entry.get(), AE_IFREG);
-  archive_entry_set_perm(entry.get(), 0644);
-  archive_entry_set_size(entry.get(), static_cast<la_int64_t>(e.size));
-  archive_entry_set_mtime(entry.get(), static_cast<time_t>(storable_mtime_s(e.mtime_ns, format_)),
-                          0);
-  if (archive_write_header(writer_, entry.get()) != ARCHIVE_OK) fail("entry '" + e.name + "'");
+  const auto header = ustar_header(e.name, e.size, mtime_s(e.mtime_ns));
+  output_.append(header.data(), header.size());
   step_ = Step::kData;
 }
 
@@ -138,8 +91,12 @@ void ArchiveBodySource::write_data() {
   if (n == 0) {
     if (zip_) {
       end_zip_entry();
-    } else if (archive_write_finish_entry(writer_) != ARCHIVE_OK) {  // pads the entry
-      fail("entry end");
+    } else {
+      // Zeros up to the next block boundary.
+      const std::size_t pad =
+          (kUstarBlock - entries_[next_entry_].size % kUstarBlock) % kUstarBlock;
+      std::memset(output_.room(pad), 0, pad);
+      output_.commit(pad);
     }
     current_.reset();
     ++next_entry_;
@@ -148,11 +105,8 @@ void ArchiveBodySource::write_data() {
   }
   if (zip_) {
     zip_->write(chunk_.data(), n);
-    return;
-  }
-  const la_ssize_t written = archive_write_data(writer_, chunk_.data(), n);
-  if (written < 0 || static_cast<std::size_t>(written) != n) {
-    fail("data of '" + entries_[next_entry_].name + "'");
+  } else {
+    output_.append(chunk_.data(), n);
   }
 }
 
@@ -176,14 +130,15 @@ void ArchiveBodySource::report_sent() {
 void ArchiveBodySource::finish() {
   if (zip_) {
     zip_->finish();
-  } else if (archive_write_close(writer_) != ARCHIVE_OK) {
-    fail("end of archive");
+  } else {
+    // The end of a tar: two zero blocks.
+    std::memset(output_.room(2 * kUstarBlock), 0, 2 * kUstarBlock);
+    output_.commit(2 * kUstarBlock);
   }
   step_ = Step::kDone;
 }
 
 void ArchiveBodySource::step() {
-  const Utf8CtypeScope utf8;
   if (step_ == Step::kHeader) {
     write_header();
   } else if (step_ == Step::kData) {
@@ -212,8 +167,12 @@ std::size_t ArchiveBodySource::read(char* buffer, std::size_t capacity) {
     output_.clear();
     const auto began = chooser_ ? Clock::now() : Clock::time_point{};
     std::size_t direct = 0;
-    if (zip_ && step_ == Step::kData && zip_->entry_level() == 0 && capacity >= kDirectMin) {
-      direct = zip_->stored_blocks_into(buffer, capacity, *current_);
+    if (step_ == Step::kData && capacity >= kDirectMin) {
+      if (!zip_) {
+        direct = current_->read(buffer, capacity);  // the data is the entry, as it is
+      } else if (zip_->entry_level() == 0) {
+        direct = zip_->stored_blocks_into(buffer, capacity, *current_);
+      }
     }
     if (direct == 0) step();
     if (chooser_) entry_seconds_ += std::chrono::duration<double>(Clock::now() - began).count();

@@ -1,16 +1,12 @@
 #pragma once
 
-// A tar (ustar) or zip (deflate) of chosen job files, produced while it is read. The tar is
-// libarchive's writer used as a transformer without threads: its write callback appends to an
-// in-memory buffer and it is unblocked (bytes_per_block 0), so every call we make (a header,
-// a chunk of file data, the close) immediately yields the output it implies. The zip is
-// ZipStreamWriter, which works the same way, with each entry's deflate level from a
-// ZipLevelChooser fed with how long this body spends producing and how long its reader
-// spends away sending. read() makes the next call only once the caller has taken everything
-// the previous one produced. Memory is the chunk buffer plus one call's output, whatever the
-// size of the data.
-
-#include <archive.h>
+// A tar (ustar) or zip (deflate) of chosen job files, produced while it is read. Each call
+// (a header, a chunk of data, an entry's end) appends what it implies to an output buffer
+// that read() drains before making the next; where the reader's buffer is large enough, tar
+// data and level-0 zip data are read from the file straight into it instead. Zip entries come
+// from ZipStreamWriter, each at the deflate level a ZipLevelChooser picks from how long this
+// body spends producing and how long its reader spends away sending. Memory is the chunk
+// buffer plus one call's output, whatever the size of the data.
 
 #include <chrono>
 #include <cstddef>
@@ -59,14 +55,12 @@ class ArchiveBodySource final : public ByteSource {
   std::size_t handed_out(std::size_t n);  // bookkeeping for `n` bytes read() returns
   void report_sent();
   [[noreturn]] void fail(const std::string& what);
-  static la_ssize_t collect(struct archive* writer, void* self, const void* data, std::size_t size);
 
   std::vector<Entry> entries_;
   ArchiveFormat format_;
   ProgressHook hook_;
   std::int64_t size_;
   std::shared_ptr<ZipLevelChooser> chooser_;
-  struct archive* writer_ = nullptr;      // tar
   std::unique_ptr<ZipStreamWriter> zip_;  // zip
   std::unique_ptr<ByteSource> current_;   // the entry whose data is being written
   std::size_t next_entry_ = 0;

@@ -7,6 +7,7 @@
 // unique within one body.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,9 +21,15 @@ namespace xnatctl::upload {
 // is left.
 std::string safe_entry_path(std::string_view relative_path);
 
-// Whether libarchive's ustar writer can store `name` (it splits at the first '/' that leaves
-// at most 100 bytes after it, and that '/' must be neither the first nor the last byte and
-// at most 155 bytes in).
+// `name` as a ustar header holds it: a prefix (at most 155 bytes) and a name (at most 100),
+// split at the first '/' that leaves at most 100 bytes after it, a '/' neither the first nor
+// the last byte (libarchive's rule, kept so tars read the same as before); nullopt when it
+// cannot be split so.
+struct UstarName {
+  std::string_view prefix, name;
+};
+std::optional<UstarName> ustar_name(std::string_view name);
+// Whether a ustar header can hold `name`.
 bool fits_ustar(std::string_view name);
 
 // One name per chosen file, in order: safe, unique, and storable in `format`.

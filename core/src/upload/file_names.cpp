@@ -145,11 +145,17 @@ std::string safe_entry_path(std::string_view relative_path) {
   return out.empty() ? "file" : out;
 }
 
-bool fits_ustar(std::string_view name) {
-  if (name.size() <= kUstarName) return true;
+std::optional<UstarName> ustar_name(std::string_view name) {
+  if (name.size() <= kUstarName) return UstarName{{}, name};
   auto split = name.find('/', name.size() - kUstarName - 1);
   if (split == 0) split = name.find('/', 1);
-  return split != std::string_view::npos && split + 1 < name.size() && split <= kUstarPrefix;
+  if (split == std::string_view::npos || split + 1 >= name.size() || split > kUstarPrefix)
+    return std::nullopt;
+  return UstarName{name.substr(0, split), name.substr(split + 1)};
+}
+
+bool fits_ustar(std::string_view name) {
+  return ustar_name(name).has_value();
 }
 
 std::vector<std::string> entry_names(const Job& job, const std::vector<std::size_t>& indices,
