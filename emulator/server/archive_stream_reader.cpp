@@ -54,7 +54,9 @@ class EntryBuf : public std::streambuf {
     while (true) {
       const int rc = archive_read_data_block(a_, &block, &size, &offset);
       if (rc == ARCHIVE_EOF) return traits_type::eof();
-      if (rc < ARCHIVE_WARN) {
+      // A warning while reading data is an integrity failure ("ZIP bad CRC", a size that does
+      // not match): XNAT's ZipInputStream throws on those, so the import fails here too.
+      if (rc < ARCHIVE_OK) {
         if (src_.error) std::rethrow_exception(src_.error);
         throw ArchiveReadError(archive_error_string(a_) ? archive_error_string(a_)
                                                         : "archive read error");

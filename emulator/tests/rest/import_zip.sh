@@ -95,4 +95,20 @@ areq GET /data/prearchive/projects/ROUTED
 expect_eq "$(json "[r['subject'] for r in j['ResultSet']['Result'] if r['name']=='SESS9'][0]")" "SUBJ9" "§7.3 Subject: assignment recorded"
 # §3.4.9: Unassigned sessions live without a project folder.
 [[ -n "$(find "$DATA/prearchive" -mindepth 2 -maxdepth 2 -name 4MR1)" ]] && ok "§3.4.9 Unassigned layout prearchive/<ts>/<folder>" || fail "Unassigned layout"
+# A zip entry whose CRC-32 does not match its data is refused (ZipInputStream throws); with
+# --skip-zip-crc (benchmarks only) the check is skipped and the object imported.
+python3 - "$TESTDATA/MR_small.dcm" "$WORK/badcrc.zip" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as z:
+    z.write(sys.argv[1], "MR_small.dcm")
+data = bytearray(open(sys.argv[2], "rb").read())
+data[14] ^= 0xff  # the local header's CRC-32, which a streaming reader checks
+open(sys.argv[2], "wb").write(bytes(data))
+PY
+imp "?PROJECT_ID=P1&SUBJECT_ID=S&EXPT_LABEL=BADCRC" -H "Content-Type: application/zip" --data-binary @"$WORK/badcrc.zip"
+expect_status 400 "a zip entry with a wrong CRC-32 is refused"
+stop_emulator
+start_emulator skipcrc --project P1 --skip-zip-crc
+imp "?PROJECT_ID=P1&SUBJECT_ID=S&EXPT_LABEL=BADCRC" -H "Content-Type: application/zip" --data-binary @"$WORK/badcrc.zip"
+expect_status 200 "--skip-zip-crc: the CRC-32 is not checked"
 finish
