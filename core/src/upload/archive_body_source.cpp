@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <new>
 #include <utility>
 
 #include "entry_names.hpp"
@@ -44,11 +43,6 @@ ArchiveBodySource::ArchiveBodySource(const Job& job, const std::vector<std::size
 
 ArchiveBodySource::~ArchiveBodySource() {
   report_sent();
-}
-
-void ArchiveBodySource::fail(const std::string& what) {
-  const char* kind = format_ == ArchiveFormat::kTar ? "tar" : "zip";
-  throw Error(std::string("cannot build the ") + kind + " body: " + what);
 }
 
 void ArchiveBodySource::start() {

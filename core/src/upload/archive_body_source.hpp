@@ -54,7 +54,6 @@ class ArchiveBodySource final : public ByteSource {
   void end_zip_entry();
   std::size_t handed_out(std::size_t n);  // bookkeeping for `n` bytes read() returns
   void report_sent();
-  [[noreturn]] void fail(const std::string& what);
 
   std::vector<Entry> entries_;
   ArchiveFormat format_;
